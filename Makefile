@@ -1,0 +1,74 @@
+# tebiki — build the tool, then every guide in content/.
+#   make          install missing Debian packages (as root), build bin/tebiki and out/*.pdf
+#   make check    build and run every test
+#   make bench    measure speed;   make fuzz   run the fuzzers for a set time
+
+# Debian packages the build, the guides and the tests need.
+DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-dev \
+        libfreetype-dev libicu-dev libqrencode-dev libhyphen-dev liblcms2-dev \
+        libpng-dev zlib1g-dev fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic \
+        fonts-noto-cjk fonts-noto-core poppler-utils qpdf python3 zbar-tools clang
+
+CC      ?= cc
+PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+CFLAGS  += -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\"
+CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+SRC     := $(sort $(wildcard src/*.c src/*/*.c))
+OBJ     := $(SRC:src/%.c=build/obj/%.o)
+LIBSRC  := $(filter-out src/main.c,$(SRC))
+LIBOBJ  := $(LIBSRC:src/%.c=build/obj/%.o)
+
+GUIDES  := $(sort $(wildcard content/*/*.xml))
+PDFS    := $(foreach g,$(GUIDES),out/$(word 2,$(subst /, ,$(g))).$(basename $(notdir $(g))).pdf)
+
+.PHONY: all deps tool guides check clean bench fuzz
+.DELETE_ON_ERROR:
+
+all: deps tool guides
+
+# Install what is missing when root; otherwise print the one apt-get line.
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "missing Debian packages; run as root:"; \
+	    echo "  apt-get install -y $$missing"; exit 1; \
+	  fi; \
+	fi
+
+tool: bin/tebiki
+
+bin/tebiki: $(OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(OBJ:.o=.d)
+
+guides: $(PDFS)
+
+# out/<guide>.<name>.pdf from content/<guide>/<name>.xml; -M records what
+# else it read (layout, fonts, images) so that touching those rebuilds it.
+out/%.pdf: bin/tebiki
+	@mkdir -p out
+	@g=$*; bin/tebiki build -q -M out/.deps/$*.d -o $@ content/$${g%%.*}/$${g#*.}.xml
+
+-include $(wildcard out/.deps/*.d)
+$(foreach g,$(GUIDES),$(eval out/$(word 2,$(subst /, ,$(g))).$(basename $(notdir $(g))).pdf: $(g)))
+
+check: deps tool
+	@tests/run
+
+clean:
+	rm -rf build bin out

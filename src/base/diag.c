@@ -1,0 +1,97 @@
+/*
+** diag.c — the diagnostics list; see diag.h.
+*/
+#include "diag.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tb_diags {
+    tb_diag *v;
+    size_t n, cap;
+};
+
+tb_diags *tb_diags_new(void) { return calloc(1, sizeof(tb_diags)); }
+
+void tb_diags_truncate(tb_diags *d, size_t n) {
+    for (size_t i = n; i < d->n; i++) {
+        free(d->v[i].file);
+        free(d->v[i].msg);
+    }
+    if (n < d->n) d->n = n;
+}
+
+void tb_diags_clear(tb_diags *d) {
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->v[i].file);
+        free(d->v[i].msg);
+    }
+    d->n = 0;
+}
+
+void tb_diags_free(tb_diags *d) {
+    if (!d) return;
+    tb_diags_clear(d);
+    free(d->v);
+    free(d);
+}
+
+void tb_diags_add(tb_diags *d, tb_severity sev, const char *file, int line,
+                  int col, const char *fmt, ...) {
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        tb_diag *v = realloc(d->v, cap * sizeof *v);
+        if (!v) return; /* keep the ones we have */
+        d->v = v;
+        d->cap = cap;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *msg = malloc((size_t)(len < 0 ? 0 : len) + 1);
+    if (!msg) return;
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    tb_diag *e = &d->v[d->n++];
+    e->sev = sev;
+    e->file = strdup(file ? file : "tebiki");
+    e->line = line;
+    e->col = col;
+    e->msg = msg;
+}
+
+size_t tb_diags_count(const tb_diags *d, tb_severity sev) {
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++) k += d->v[i].sev == sev;
+    return k;
+}
+
+size_t tb_diags_len(const tb_diags *d) { return d->n; }
+const tb_diag *tb_diags_at(const tb_diags *d, size_t i) { return &d->v[i]; }
+
+static int cmp(const void *pa, const void *pb) {
+    const tb_diag *a = pa, *b = pb;
+    int c = strcmp(a->file, b->file);
+    if (c) return c;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    if (a->col != b->col) return a->col < b->col ? -1 : 1;
+    return a < b ? -1 : a > b; /* stable: by insertion */
+}
+
+void tb_diags_print(tb_diags *d, int quiet_warnings) {
+    /* qsort is not stable: tie-break on address keeps insertion order */
+    qsort(d->v, d->n, sizeof *d->v, cmp);
+    for (size_t i = 0; i < d->n; i++) {
+        const tb_diag *e = &d->v[i];
+        if (e->sev == TB_WARNING && quiet_warnings) continue;
+        const char *what = e->sev == TB_ERROR ? "error" : "warning";
+        if (e->line > 0)
+            fprintf(stderr, "%s:%d:%d: %s: %s\n", e->file, e->line,
+                    e->col > 0 ? e->col : 1, what, e->msg);
+        else
+            fprintf(stderr, "%s: %s: %s\n", e->file, what, e->msg);
+    }
+}

@@ -1,0 +1,38 @@
+/*
+** diag.h — diagnostics in the compiler form FILE:LINE:COL: error: message.
+**
+** Stages do not print.  They add to the context's diagnostics list and go
+** on where they can (like sqlite3ErrorMsg), so that `tebiki check` reports
+** every problem at once.  The driver sorts and prints the list.
+*/
+#ifndef TB_DIAG_H
+#define TB_DIAG_H
+#include <stddef.h>
+
+typedef enum { TB_WARNING, TB_ERROR } tb_severity;
+
+typedef struct tb_diag {
+    tb_severity sev;
+    char *file;    /* owned by the list */
+    int line, col; /* 1-based; 0 when unknown */
+    char *msg;     /* owned by the list */
+} tb_diag;
+
+typedef struct tb_diags tb_diags;
+
+tb_diags *tb_diags_new(void);
+void tb_diags_free(tb_diags *d);
+void tb_diags_add(tb_diags *d, tb_severity sev, const char *file, int line,
+                  int col, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+size_t tb_diags_count(const tb_diags *d, tb_severity sev);
+size_t tb_diags_len(const tb_diags *d);
+const tb_diag *tb_diags_at(const tb_diags *d, size_t i);
+/* Sort by file, line, column (stable), then print each to stderr. */
+void tb_diags_print(tb_diags *d, int quiet_warnings);
+/* Forget entries from the Nth on (a pass that is being redone). */
+void tb_diags_truncate(tb_diags *d, size_t n);
+/* Forget all entries (one guide done, the next begins). */
+void tb_diags_clear(tb_diags *d);
+
+#endif

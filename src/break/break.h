@@ -1,0 +1,98 @@
+/*
+** break.h — the line-breaking stage: shaped paragraphs → set lines.
+**
+** Break opportunities come from ICU's line break iterator (UAX #14; for
+** Japanese with the strict rules), then JLREQ kinsoku is enforced on top
+** (no line starts with closing brackets, 、。・：；？！ー, small kana or
+** iteration marks; none ends with an opening bracket; nothing breaks
+** inside nobr, a ref or a ruby group).  Full-width punctuation is set on
+** its half-em body with the JLREQ spacing (aki) around it, resolved between
+** neighbours (」「 → ½ em, 」。 → solid), dropped at line ends and at the
+** start of continuation lines; ¼ em separates kana/kanji from Latin letters
+** and digits.  Lines are filled greedily, preferring to shrink over
+** stretching (JLREQ 3.8.2), and justified by taking space from and giving
+** space to the adjustable places in JLREQ's priority order (3.8.3, 3.8.4)
+** before spreading the rest between characters.
+**
+** Valid after tb_break_doc(); allocated in the document's arena.
+*/
+#ifndef TB_BREAK_H
+#define TB_BREAK_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../base/arena.h"
+#include "../base/ctx.h"
+#include "../shape/shape.h"
+
+typedef struct tb_lglyph {
+    uint32_t gid;
+    float x, y;            /* pt: origin relative to the line start on the
+                              baseline; y downwards */
+    float adv;             /* pt: the font's advance */
+    uint32_t text, ntext;  /* bytes of para->text it stands for (0 ntext:
+                              not the first glyph of its cluster) */
+} tb_lglyph;
+
+typedef struct tb_lrun {
+    tb_face *face;         /* (transfer none) */
+    float size;            /* pt */
+    bool fake_bold;
+    const tb_span *span;   /* colour, rise, link, language */
+    tb_lglyph *g;
+    size_t n;
+    float x0, x1;          /* pt: extent on the line (for link areas) */
+} tb_lrun;
+
+typedef struct tb_line {
+    tb_lrun *runs;
+    size_t nruns;
+    float width;           /* pt: set width, from the line start */
+    float ascent, descent; /* pt above / below the baseline */
+    uint32_t start, end;   /* bytes of para->text on this line */
+    bool hard;             /* ends in a forced break (br) */
+    bool overfull;         /* no break point let the line fit */
+} tb_line;
+
+typedef struct tb_lines {
+    const tb_para *para;   /* (transfer none) */
+    tb_line *v;
+    size_t n;
+} tb_lines;
+
+/* A block with its lines; mirrors the tb_shblock tree. */
+typedef struct tb_lblock {
+    const tb_sblock *sb;
+    tb_lines *text;        /* NULL for blocks without text */
+    tb_lines *aux;         /* marker / toc number: one line, start-aligned */
+    struct tb_lblock *first, *next;
+} tb_lblock;
+
+typedef struct tb_lined_doc {
+    const tb_styled *styled;
+    tb_lblock *cover, *body, *back;
+    tb_lines *folio_digits;
+} tb_lined_doc;
+
+typedef struct tb_breaker tb_breaker;
+
+/* One per process; keeps ICU break iterators per locale. */
+tb_breaker *tb_breaker_new(tb_ctx *ctx);
+void tb_breaker_free(tb_breaker *br);
+
+typedef struct tb_break_opts {
+    float measure;         /* pt: line length */
+    float indent;          /* pt: first-line indent (may be negative) */
+    tb_align align;
+    bool hang;             /* 、。 may hang past the line end */
+} tb_break_opts;
+
+tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp,
+                        const tb_break_opts *o);
+tb_lined_doc *tb_break_doc(tb_breaker *br, tb_arena *a, const tb_shaped_doc *d);
+
+/* JLREQ character classes used by the rules (exposed for unit tests). */
+bool tb_kinsoku_no_start(uint32_t cp);  /* may not begin a line */
+bool tb_kinsoku_no_end(uint32_t cp);    /* may not end a line */
+
+#endif

@@ -1,0 +1,528 @@
+/*
+** linebreak.c — break opportunities, aki, line filling, justification.
+** See break.h for the rules; JLREQ section numbers are cited inline.
+**
+** Units: a unit is one glyph cluster (one or more characters, one or more
+** glyphs).  Lines break only between units.  Every unit has a box width w
+** (its advance less the blank half of full-width punctuation), and every
+** pair of neighbours a gap (aki), each with what it may give and take.
+*/
+#include "break.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/ubrk.h>
+#include <unicode/ustring.h>
+#include "../base/utf8.h"
+
+enum jcls { J_NORMAL, J_OPEN, J_CLOSE, J_COMMA, J_STOP, J_MIDDOT, J_SPACE };
+
+typedef struct unit {
+    uint32_t b0, b1;        /* bytes */
+    uint32_t g0, g1;        /* glyphs */
+    uint32_t first, last;   /* first and last code point */
+    float w;                /* pt: box width */
+    float shift;            /* pt: glyph origin relative to the box start */
+    float before, after;    /* pt: JLREQ aki the unit brings */
+    float em;               /* pt: size of its run */
+    uint8_t cls;            /* enum jcls */
+    bool cjk, latin;        /* ideograph/kana; Latin letter or digit */
+    bool brk;               /* a line may break before this unit */
+    bool hard;              /* a line must break before this unit */
+    bool spreadable;        /* space may be added before it (3.1.11) */
+} unit;
+
+typedef struct gap {        /* between unit i-1 and unit i */
+    float nat;              /* pt */
+    float shrink;           /* pt it may give up */
+    uint8_t shrink_cls;     /* 1..5 in JLREQ 3.8.3 order, 0 none */
+    bool kana_latin;        /* a ¼ em 和欧間 (3.2.6) */
+} gap;
+
+struct tb_breaker {
+    tb_ctx *ctx;
+    struct { char loc[32]; UBreakIterator *it; } cache[8];
+    size_t ncache;
+    /* scratch, reused */
+    unit *u; gap *gp; size_t ucap;
+    UChar *u16; uint32_t *u16_byte; size_t u16cap;
+    unsigned char *ok; size_t okcap;
+    float *adj_w, *adj_g; size_t adjcap;
+};
+
+tb_breaker *tb_breaker_new(tb_ctx *ctx) {
+    tb_breaker *br = calloc(1, sizeof *br);
+    br->ctx = ctx;
+    return br;
+}
+
+void tb_breaker_free(tb_breaker *br) {
+    if (!br) return;
+    for (size_t i = 0; i < br->ncache; i++) ubrk_close(br->cache[i].it);
+    free(br->u); free(br->gp); free(br->u16); free(br->u16_byte); free(br->ok);
+    free(br->adj_w); free(br->adj_g);
+    free(br);
+}
+
+/* ---- character classes (JLREQ appendix A) ------------------------------ */
+
+static bool in(uint32_t c, const char *set) {
+    const char *p = set;
+    while (*p) {
+        if (tb_utf8_next(&p) == c) return true;
+    }
+    return false;
+}
+
+static bool small_kana(uint32_t c) {
+    return in(c, "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ");
+}
+
+bool tb_kinsoku_no_start(uint32_t c) {
+    return in(c, "」』）］｝〕〉》】〙〗〟’”｠»、。，．：；？！‼⁇⁈⁉ヽヾゝゞ々〻ー゠〜～・‐–"
+                 ",.:;?!)]}%％") || small_kana(c);
+}
+
+bool tb_kinsoku_no_end(uint32_t c) { return in(c, "「『（［｛〔〈《【〘〖〝‘“｟«([{"); }
+
+static enum jcls jclass(uint32_t c) {
+    if (in(c, "「『（［｛〔〈《【〘〖〝｟")) return J_OPEN;
+    if (in(c, "」』）］｝〕〉》】〙〗〟｠")) return J_CLOSE;
+    if (c == 0x3001 || c == 0xFF0C) return J_COMMA;   /* 、， */
+    if (c == 0x3002 || c == 0xFF0E) return J_STOP;    /* 。． */
+    if (c == 0x30FB || c == 0xFF1A || c == 0xFF1B) return J_MIDDOT; /* ・：； */
+    if (c == ' ') return J_SPACE;
+    return J_NORMAL;
+}
+
+static bool is_cjk(uint32_t c) {
+    return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF) || (c >= 0x31F0 && c <= 0x31FF) ||
+           c == 0x3005 || c == 0x3006 || c == 0x3007;
+}
+
+static bool is_latin(uint32_t c) {
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7) || (c >= 0x1E00 && c <= 0x1EFF);
+}
+
+/* ---- ICU ---------------------------------------------------------------- */
+
+static UBreakIterator *iterator(tb_breaker *br, const char *lang) {
+    char loc[32];
+    size_t p = strcspn(lang ? lang : "", "-_");
+    /* Japanese: the strict line-break rules (small kana, ー, 々 do not
+    ** begin lines); other languages their own tailoring */
+    if (p == 2 && !strncmp(lang, "ja", 2)) snprintf(loc, sizeof loc, "ja@lb=strict");
+    else snprintf(loc, sizeof loc, "%.*s", (int)(p < 16 ? p : 16), lang ? lang : "");
+    for (size_t i = 0; i < br->ncache; i++)
+        if (!strcmp(br->cache[i].loc, loc)) return br->cache[i].it;
+    UErrorCode e = U_ZERO_ERROR;
+    UBreakIterator *it = ubrk_open(UBRK_LINE, loc, NULL, 0, &e);
+    if (U_FAILURE(e)) return NULL;
+    if (br->ncache == 8) {
+        ubrk_close(br->cache[7].it);
+        br->ncache--;
+    }
+    memmove(&br->cache[1], &br->cache[0], br->ncache * sizeof br->cache[0]);
+    snprintf(br->cache[0].loc, sizeof br->cache[0].loc, "%s", loc);
+    br->cache[0].it = it;
+    br->ncache++;
+    return it;
+}
+
+/* Mark ok[b] for every byte offset b before which ICU allows a break;
+** ok[b] == 2 for a forced break. */
+static void icu_breaks(tb_breaker *br, const tb_para *p) {
+    size_t len = p->len;
+    if (br->u16cap < len + 1) {
+        br->u16cap = len + 1;
+        br->u16 = realloc(br->u16, br->u16cap * sizeof *br->u16);
+        br->u16_byte = realloc(br->u16_byte, (br->u16cap + 1) * sizeof *br->u16_byte);
+        if (!br->u16 || !br->u16_byte) abort();
+    }
+    if (br->okcap < len + 1) {
+        br->okcap = len + 1;
+        br->ok = realloc(br->ok, br->okcap);
+        if (!br->ok) abort();
+    }
+    memset(br->ok, 0, len + 1);
+    size_t n = 0;
+    const char *s = p->text, *end = p->text + len;
+    while (s < end) {
+        uint32_t b = (uint32_t)(s - p->text);
+        uint32_t c = tb_utf8_next(&s);
+        if (c >= 0x10000) {
+            br->u16_byte[n] = b;
+            br->u16[n++] = (UChar)(0xD800 + ((c - 0x10000) >> 10));
+            br->u16_byte[n] = b;
+            br->u16[n++] = (UChar)(0xDC00 + ((c - 0x10000) & 0x3FF));
+        } else {
+            br->u16_byte[n] = b;
+            br->u16[n++] = (UChar)c;
+        }
+    }
+    br->u16_byte[n] = (uint32_t)len;
+    UBreakIterator *it = iterator(br, p->lang);
+    if (!it) return;
+    UErrorCode e = U_ZERO_ERROR;
+    ubrk_setText(it, br->u16, (int32_t)n, &e);
+    if (U_FAILURE(e)) return;
+    for (int32_t b = ubrk_first(it); b != UBRK_DONE; b = ubrk_next(it)) {
+        if (b <= 0 || (size_t)b >= n) continue;
+        int32_t st = ubrk_getRuleStatus(it);
+        br->ok[br->u16_byte[b]] = (st >= UBRK_LINE_HARD && st < UBRK_LINE_HARD_LIMIT) ? 2 : 1;
+    }
+}
+
+/* ---- units and gaps ------------------------------------------------------ */
+
+static bool in_group_ruby(const tb_para *p, uint32_t b) {
+    for (size_t i = 0; i < p->nruby; i++) {
+        const tb_ruby *r = &p->ruby[i];
+        if (b > r->start && b < r->end) return true; /* mono: each base is its own group */
+    }
+    return false;
+}
+
+static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
+    const tb_para *p = sp->para;
+    if (br->ucap < sp->ng + 1) {
+        br->ucap = sp->ng + 1;
+        br->u = realloc(br->u, br->ucap * sizeof *br->u);
+        br->gp = realloc(br->gp, br->ucap * sizeof *br->gp);
+        if (!br->u || !br->gp) abort();
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < sp->ng;) {
+        size_t j = i + 1;
+        while (j < sp->ng && sp->g[j].cluster == sp->g[i].cluster) j++;
+        const tb_srun *r = &sp->runs[sp->g[i].run];
+        unit *u = &br->u[n++];
+        memset(u, 0, sizeof *u);
+        u->b0 = sp->g[i].cluster;
+        u->b1 = j < sp->ng ? sp->g[j].cluster : r->end;
+        if (u->b1 > r->end || u->b1 <= u->b0) u->b1 = r->end;
+        u->g0 = (uint32_t)i;
+        u->g1 = (uint32_t)j;
+        u->em = r->size;
+        float adv = 0;
+        for (size_t k = i; k < j; k++) adv += sp->g[k].adv;
+        const char *t = p->text + u->b0;
+        u->first = tb_utf8_next(&t);
+        u->last = u->first;
+        while (t < p->text + u->b1) u->last = tb_utf8_next(&t);
+        u->cls = (uint8_t)jclass(u->first);
+        u->cjk = is_cjk(u->first);
+        u->latin = is_latin(u->first) || is_latin(u->last);
+        u->w = adv;
+        /* full-width punctuation on its half-em body (JLREQ 3.1.2) */
+        bool full = fabsf(adv - u->em) < 0.05f * u->em;
+        float h = 0.5f * u->em;
+        if (full) switch (u->cls) {
+            case J_OPEN: u->w = adv - h; u->shift = -h; u->before = h; break;
+            case J_CLOSE: case J_COMMA: case J_STOP: u->w = adv - h; u->after = h; break;
+            case J_MIDDOT: u->w = adv - h; u->shift = -h / 2; u->before = u->after = h / 2; break;
+            default: break;
+        }
+        else if (u->cls != J_SPACE) u->cls = J_NORMAL;
+        i = j;
+    }
+    /* breaks: ICU, then kinsoku, nobr and ruby groups */
+    for (size_t k = 1; k < n; k++) {
+        unit *u = &br->u[k], *v = &br->u[k - 1];
+        uint8_t ok = 0;
+        for (uint32_t b = v->b1; b <= u->b0; b++) ok = ok > br->ok[b] ? ok : br->ok[b];
+        /* a forced break: a line break character lies between the units */
+        bool hard = false;
+        for (uint32_t b = v->b1; b < u->b0; b++) hard |= p->text[b] == '\n';
+        u->hard = hard;
+        const tb_srun *ru = &sp->runs[sp->g[u->g0].run], *rv = &sp->runs[sp->g[v->g0].run];
+        bool nobr = ru->span == rv->span && ru->span->nobr;
+        u->brk = hard || (ok && !tb_kinsoku_no_start(u->first) && !tb_kinsoku_no_end(v->last) && !nobr &&
+                          !in_group_ruby(p, u->b0));
+        /* no space is added inside unbreakable sequences, after opening or
+        ** before closing brackets, or around 、。・!? (3.1.11) */
+        u->spreadable = u->brk && !hard && v->cls == J_NORMAL && u->cls == J_NORMAL &&
+                        !in(v->last, "!?！？") && !(v->latin && u->latin);
+    }
+    /* gaps: aki between neighbours (3.1.4) and kana–Latin ¼ em (3.2.6) */
+    for (size_t k = 0; k < n; k++) br->gp[k] = (gap){0, 0, 0, false};
+    for (size_t k = 1; k < n; k++) {
+        unit *a = &br->u[k - 1], *b = &br->u[k];
+        gap *g = &br->gp[k];
+        if (b->hard) continue;
+        bool b_closing = b->cls == J_CLOSE || b->cls == J_COMMA || b->cls == J_STOP;
+        if (b_closing) g->nat = 0;                         /* 」」 」。 solid */
+        else if (a->cls == J_OPEN && b->cls == J_OPEN) g->nat = 0; /* 「「 solid */
+        else if (a->after > 0 && b->before > 0) g->nat = fmaxf(a->after, b->before); /* 」「 ½ em */
+        else g->nat = a->after + b->before;
+        if (g->nat > 0) {
+            bool dot = a->cls == J_MIDDOT || b->cls == J_MIDDOT;
+            if (dot) { g->shrink = g->nat; g->shrink_cls = 3; }
+            else if (a->cls != J_STOP) { g->shrink = g->nat; g->shrink_cls = 4; } /* not after 。 */
+        } else if ((a->cjk && b->latin) || (a->latin && b->cjk)) {
+            g->nat = 0.25f * fmaxf(a->em, b->em);
+            g->shrink = 0.125f * fmaxf(a->em, b->em);
+            g->shrink_cls = 5;
+            g->kana_latin = true;
+        }
+    }
+    return n;
+}
+
+/* ---- lines ----------------------------------------------------------------- */
+
+typedef struct span_sum { float nat, shrink; } span_sum;
+
+/* Natural width and shrinkability of units [k, e) on one line. */
+static span_sum measure(const unit *u, const gap *g, size_t k, size_t e, bool para_start) {
+    span_sum s = {0, 0};
+    if (para_start) s.nat += u[k].before;
+    for (size_t i = k; i < e; i++) {
+        if (i > k) {
+            s.nat += g[i].nat;
+            s.shrink += g[i].shrink;
+        }
+        s.nat += u[i].w;
+        if (u[i].cls == J_SPACE) s.shrink += fmaxf(0, u[i].w - 0.25f * u[i].em);
+    }
+    return s;
+}
+
+static bool hangs(const unit *u, bool hang) { return hang && (u->cls == J_COMMA || u->cls == J_STOP); }
+
+static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line *L, size_t k, size_t e,
+                      bool para_start, bool last, const tb_break_opts *o) {
+    unit *u = br->u;
+    gap *g = br->gp;
+    if (br->adjcap < e + 1) {
+        br->adjcap = e + 1;
+        br->adj_w = realloc(br->adj_w, br->adjcap * sizeof(float));
+        br->adj_g = realloc(br->adj_g, br->adjcap * sizeof(float));
+        if (!br->adj_w || !br->adj_g) abort();
+    }
+    float *aw = br->adj_w, *ag = br->adj_g; /* pt added to unit widths / gaps */
+    for (size_t i = k; i < e; i++) aw[i] = ag[i] = 0;
+    float lead = para_start ? o->indent + u[k].before : 0;
+    span_sum s = measure(u, g, k, e, false);
+    float target = o->measure - lead;
+    bool hang_last = e > k + 1 && hangs(&u[e - 1], o->hang);
+    if (hang_last) target += u[e - 1].w;
+    float delta = target - s.nat;
+    if (delta < -0.01f) {
+        /* shrink in JLREQ 3.8.3 order: Latin spaces, ・, brackets and 、, kana–Latin */
+        float need = -delta;
+        for (int cls = 1; cls <= 5 && need > 0.001f; cls++) {
+            float cap = 0;
+            for (size_t i = k; i < e; i++) {
+                if (cls == 1 && u[i].cls == J_SPACE) cap += fmaxf(0, u[i].w - 0.25f * u[i].em);
+                if (i > k && g[i].shrink_cls == cls) cap += g[i].shrink;
+            }
+            if (cap <= 0) continue;
+            float f = fminf(1, need / cap);
+            for (size_t i = k; i < e; i++) {
+                if (cls == 1 && u[i].cls == J_SPACE) aw[i] -= f * fmaxf(0, u[i].w - 0.25f * u[i].em);
+                if (i > k && g[i].shrink_cls == cls) ag[i] -= f * g[i].shrink;
+            }
+            need -= f * cap;
+        }
+        if (need > 0.5f) L->overfull = true;
+    } else if (delta > 0.01f && o->align == TB_ALIGN_JUSTIFY && !last) {
+        /* stretch in JLREQ 3.8.4 order: Latin spaces to ½ em, kana–Latin to
+        ** ½ em, then evenly between characters where space may be added */
+        float need = delta;
+        for (int cls = 1; cls <= 2 && need > 0.001f; cls++) {
+            float cap = 0;
+            for (size_t i = k; i < e; i++) {
+                if (cls == 1 && u[i].cls == J_SPACE) cap += fmaxf(0, 0.5f * u[i].em - u[i].w);
+                if (cls == 2 && i > k && g[i].kana_latin) cap += 0.25f * u[i].em;
+            }
+            if (cap <= 0) continue;
+            float f = fminf(1, need / cap);
+            for (size_t i = k; i < e; i++) {
+                if (cls == 1 && u[i].cls == J_SPACE) aw[i] += f * fmaxf(0, 0.5f * u[i].em - u[i].w);
+                if (cls == 2 && i > k && g[i].kana_latin) ag[i] += f * 0.25f * u[i].em;
+            }
+            need -= f * cap;
+        }
+        if (need > 0.001f) {
+            size_t cnt = 0;
+            for (size_t i = k + 1; i < e; i++) cnt += u[i].spreadable || g[i].kana_latin;
+            if (cnt) {
+                for (size_t i = k + 1; i < e; i++)
+                    if (u[i].spreadable || g[i].kana_latin) ag[i] += need / (float)cnt;
+            } else {
+                size_t sp_n = 0;
+                for (size_t i = k; i < e; i++) sp_n += u[i].cls == J_SPACE;
+                if (sp_n) {
+                    for (size_t i = k; i < e; i++)
+                        if (u[i].cls == J_SPACE) aw[i] += need / (float)sp_n;
+                } else if (e - k > 1) {
+                    for (size_t i = k + 1; i < e; i++) ag[i] += need / (float)(e - k - 1);
+                }
+            }
+        }
+    }
+    /* place */
+    float x = lead;
+    float width = lead + s.nat;
+    for (size_t i = k; i < e; i++) width += aw[i] + (i > k ? ag[i] : 0);
+    if (o->align == TB_ALIGN_CENTER) x += (target - (width - lead)) / 2;
+    else if (o->align == TB_ALIGN_END) x += target - (width - lead);
+    if ((o->align == TB_ALIGN_CENTER || o->align == TB_ALIGN_END) && x < lead) x = lead;
+    size_t ng = u[e - 1].g1 - u[k].g0;
+    tb_lglyph *gl = TB_NEWN(a, tb_lglyph, ng);
+    size_t runs = 1;
+    for (size_t i = u[k].g0 + 1; i < u[e - 1].g1; i++) runs += sp->g[i].run != sp->g[i - 1].run;
+    L->runs = TB_NEWN(a, tb_lrun, runs);
+    L->nruns = 0;
+    L->ascent = L->descent = 0;
+    size_t gi = 0;
+    for (size_t i = k; i < e; i++) {
+        if (i > k) x += g[i].nat + ag[i];
+        float pen = x + u[i].shift;
+        for (uint32_t j = u[i].g0; j < u[i].g1; j++) {
+            const tb_sglyph *sg = &sp->g[j];
+            const tb_srun *r = &sp->runs[sg->run];
+            if (!L->nruns || L->runs[L->nruns - 1].span != r->span || L->runs[L->nruns - 1].face != r->face) {
+                tb_lrun *lr = &L->runs[L->nruns++];
+                lr->face = r->face;
+                lr->size = r->size;
+                lr->fake_bold = r->fake_bold;
+                lr->span = r->span;
+                lr->g = &gl[gi];
+                lr->n = 0;
+                lr->x0 = x;
+                float rise = r->span->rise;
+                L->ascent = fmaxf(L->ascent, 0.88f * r->size + rise);
+                L->descent = fmaxf(L->descent, 0.12f * r->size - rise);
+            }
+            tb_lrun *lr = &L->runs[L->nruns - 1];
+            tb_lglyph *o2 = &gl[gi++];
+            o2->gid = sg->gid;
+            o2->x = pen + sg->dx;
+            o2->y = -sg->dy - r->span->rise;
+            o2->adv = sg->adv;
+            bool first_of_cluster = j == u[i].g0;
+            o2->text = sg->cluster;
+            o2->ntext = first_of_cluster ? u[i].b1 - u[i].b0 : 0;
+            pen += sg->adv;
+            lr->n++;
+        }
+        x += u[i].w + aw[i];
+        L->runs[L->nruns - 1].x1 = x;
+    }
+    L->width = x;
+    L->start = u[k].b0;
+    L->end = u[e - 1].b1;
+}
+
+tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const tb_break_opts *o) {
+    tb_lines *out = TB_NEW(a, tb_lines);
+    out->para = sp->para;
+    if (!sp->para || sp->ng == 0) return out;
+    icu_breaks(br, sp->para);
+    size_t n = build_units(br, sp);
+    unit *u = br->u;
+    gap *g = br->gp;
+    size_t cap = 8;
+    out->v = TB_NEWN(a, tb_line, cap);
+    size_t k = 0;
+    bool para_start = true, warned = false;
+    while (k < n) {
+        /* a continuation line does not start with a space */
+        while (!para_start && k < n && u[k].cls == J_SPACE && !u[k].hard) k++;
+        if (k >= n) break;
+        float lead = para_start ? o->indent + u[k].before : 0;
+        size_t cand = 0, e = k + 1;
+        bool hard = false, over = false;
+        float nat = u[k].w, shrink = u[k].cls == J_SPACE ? fmaxf(0, u[k].w - 0.25f * u[k].em) : 0;
+        for (; e < n; e++) {
+            if (u[e].hard) { cand = e; hard = true; break; }
+            if (u[e].brk) {
+                /* the line [k, e) without trailing spaces */
+                size_t t = e;
+                while (t > k + 1 && u[t - 1].cls == J_SPACE) t--;
+                span_sum s = t == e ? (span_sum){nat, shrink} : measure(u, g, k, t, false);
+                float hangw = hangs(&u[t - 1], o->hang) && t > k + 1 ? u[t - 1].w : 0;
+                if (s.nat - s.shrink - hangw <= o->measure - lead + 0.01f) cand = e;
+                else break;
+            }
+            nat += g[e].nat + u[e].w;
+            shrink += g[e].shrink + (u[e].cls == J_SPACE ? fmaxf(0, u[e].w - 0.25f * u[e].em) : 0);
+        }
+        if (e >= n && !hard) {
+            span_sum s = measure(u, g, k, n, false);
+            if (s.nat - s.shrink <= o->measure - lead + 0.01f) cand = n;
+        }
+        if (!cand) {
+            /* nothing fits: break where the line overflows (emergency) */
+            float w = 0;
+            size_t x = k;
+            while (x < n && (x == k || w + g[x].nat + u[x].w <= o->measure - lead)) {
+                w += (x > k ? g[x].nat : 0) + u[x].w;
+                x++;
+            }
+            /* prefer the first real break point if there is one soon */
+            cand = x > k ? x : k + 1;
+            over = true;
+        }
+        size_t end = cand;
+        while (end > k + 1 && u[end - 1].cls == J_SPACE) end--;
+        if (out->n == cap) {
+            out->v = tb_arena_grow(a, out->v, out->n, cap * 2, sizeof *out->v);
+            cap *= 2;
+        }
+        tb_line *L = &out->v[out->n++];
+        memset(L, 0, sizeof *L);
+        bool last = cand >= n || (cand < n && u[cand].hard);
+        emit_line(br, a, sp, L, k, end, para_start, last, o);
+        L->hard = cand < n && u[cand].hard;
+        if (over) L->overfull = true;
+        if (L->overfull && !warned) {
+            const tb_span *spn = sp->runs[sp->g[u[k].g0].run].span;
+            tb_warning(br->ctx, sp->para->file, spn->line, spn->col,
+                       "overfull line: no break point lets the text fit the measure of %.1f pt", o->measure);
+            warned = true;
+        }
+        para_start = false;
+        k = cand;
+    }
+    return out;
+}
+
+static tb_lblock *break_blocks(tb_breaker *br, tb_arena *a, const tb_shblock *b, bool hang) {
+    tb_lblock *first = NULL, **tail = &first;
+    for (; b; b = b->next) {
+        tb_lblock *o = TB_NEW(a, tb_lblock);
+        const tb_sblock *sb = b->sb;
+        o->sb = sb;
+        if (b->text) {
+            tb_break_opts opts = {sb->measure, sb->indent, sb->align, hang};
+            o->text = tb_break_para(br, a, b->text, &opts);
+        }
+        if (b->aux) {
+            tb_break_opts opts = {1e6f, 0, TB_ALIGN_START, false};
+            o->aux = tb_break_para(br, a, b->aux, &opts);
+        }
+        if (b->first) o->first = break_blocks(br, a, b->first, hang);
+        *tail = o;
+        tail = &o->next;
+    }
+    return first;
+}
+
+tb_lined_doc *tb_break_doc(tb_breaker *br, tb_arena *a, const tb_shaped_doc *d) {
+    tb_lined_doc *o = TB_NEW(a, tb_lined_doc);
+    o->styled = d->styled;
+    bool hang = d->styled->layout->hang_punct;
+    o->cover = break_blocks(br, a, d->cover, hang);
+    o->body = break_blocks(br, a, d->body, hang);
+    o->back = break_blocks(br, a, d->back, hang);
+    if (d->folio_digits) {
+        tb_break_opts opts = {1e6f, 0, TB_ALIGN_START, false};
+        o->folio_digits = tb_break_para(br, a, d->folio_digits, &opts);
+    }
+    return o;
+}

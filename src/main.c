@@ -1,0 +1,376 @@
+/*
+** main.c — the tebiki command: the driver that reads as the pipeline.
+**
+**   parse → style → shape → break → paginate → render
+**
+** Page numbers printed by refs and the contents are only known after
+** pagination, so style..paginate run again until every number is stable
+** (at most MAX_PASSES times).  Output files are written atomically: a
+** temporary file in the target folder, renamed over the target only when
+** complete, so a failed build leaves an earlier PDF untouched.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "base/arena.h"
+#include "base/ctx.h"
+#include "break/break.h"
+#include "font/font.h"
+#include "paginate/paginate.h"
+#include "parse/doc.h"
+#include "render/render.h"
+#include "shape/shape.h"
+#include "style/layout.h"
+#include "style/style.h"
+
+#define TEBIKI_VERSION "0.1.0"
+enum { MAX_PASSES = 5 };
+enum { EXIT_OK = 0, EXIT_GUIDE = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+typedef struct opts {
+    bool check;
+    const char *output;
+    tb_variant variant;
+    const char *layout;
+    const char *depfile;
+    int verbose;
+} opts;
+
+/* What one process shares between guides. */
+typedef struct tool {
+    tb_ctx *ctx;
+    tb_parser *parser;
+    tb_layouts *layouts;
+    tb_shaper *shaper;
+    tb_breaker *breaker;
+} tool;
+
+static void usage(FILE *f) {
+    fputs("usage: tebiki build [options] FILE.xml...   build PDFs\n"
+          "       tebiki check [options] FILE.xml...   validate only; writes nothing\n"
+          "       tebiki --help | --version\n"
+          "\n"
+          "options:\n"
+          "  -o, --output PATH      the output file (one input) or folder (several);\n"
+          "                         default out/<guide>.<name>.pdf\n"
+          "  --variant web|print    web (default): RGB, bookmarks, links, small;\n"
+          "                         print: CMYK, bleed, trim marks (<name>.print.pdf)\n"
+          "  --layout NAME|FILE     use this layout instead of the guide's layout attribute\n"
+          "  --layouts DIR          where layouts are found (default layouts/, then the share folder)\n"
+          "  --fonts DIR            where the font catalogue is found (default fonts/, then share)\n"
+          "  -M FILE                write a make-style dependency file\n"
+          "  -q, -v                 quieter, louder\n"
+          "\n"
+          "exit status: 0 success (warnings allowed), 1 an error in a guide, layout or\n"
+          "font catalogue, 2 a usage error, 3 an I/O or internal failure.\n",
+          f);
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool maps_equal(const tb_pagemap *a, const tb_pagemap *b) {
+    if (a->n != b->n) return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->ids[i], b->ids[i]) || a->pages[i] != b->pages[i]) return false;
+    return true;
+}
+
+/* "content/in-spiral/ja.xml" → "in-spiral.ja" */
+static void guide_name(const char *path, char *buf, size_t cap) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    char *base = strrchr(tmp, '/');
+    char *name = base ? base + 1 : tmp;
+    char *dot = strrchr(name, '.');
+    if (dot) *dot = 0;
+    const char *dir = "guide";
+    if (base) {
+        *base = 0;
+        char *d = strrchr(tmp, '/');
+        dir = d ? d + 1 : tmp;
+        if (!*dir || !strcmp(dir, ".")) dir = "guide";
+    }
+    if (snprintf(buf, cap, "%s.%s", dir, name) >= (int)cap) buf[cap - 1] = 0;
+}
+
+static bool write_atomic(tb_ctx *ctx, const char *path, const unsigned char *data, size_t len) {
+    char tmp[4200];
+    const char *slash = strrchr(path, '/');
+    snprintf(tmp, sizeof tmp, "%.*s%s.%s.tmp-XXXXXX", slash ? (int)(slash - path + 1) : 0, path, "",
+             slash ? slash + 1 : path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        tb_error(ctx, path, 0, 0, "cannot write the output: %s", strerror(errno));
+        return false;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            tb_error(ctx, path, 0, 0, "cannot write the output: %s", strerror(errno));
+            close(fd);
+            unlink(tmp);
+            return false;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0 && errno != EINVAL) {
+        tb_error(ctx, path, 0, 0, "cannot write the output: %s", strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return false;
+    }
+    fchmod(fd, 0644);
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        tb_error(ctx, path, 0, 0, "cannot write the output: %s", strerror(errno));
+        unlink(tmp);
+        return false;
+    }
+    return true;
+}
+
+/* Every file the PDF depends on, for -M. */
+typedef struct deps {
+    char **v;
+    size_t n;
+} deps;
+
+static void dep_add(deps *d, const char *f) {
+    if (!f) return;
+    for (size_t i = 0; i < d->n; i++)
+        if (!strcmp(d->v[i], f)) return;
+    d->v = realloc(d->v, (d->n + 1) * sizeof *d->v);
+    d->v[d->n++] = strdup(f);
+}
+
+static bool write_deps(tb_ctx *ctx, const char *file, const char *target, deps *d) {
+    size_t cap = 256, len = 0;
+    char *s = malloc(cap);
+    len += (size_t)snprintf(s, cap, "%s:", target);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < d->n; i++) {
+            size_t need = strlen(d->v[i]) + strlen(target) + 8;
+            if (len + need >= cap) {
+                cap = (len + need) * 2;
+                s = realloc(s, cap);
+            }
+            if (pass == 0) len += (size_t)snprintf(s + len, cap - len, " %s", d->v[i]);
+            else len += (size_t)snprintf(s + len, cap - len, "%s:\n", d->v[i]);
+            if (pass == 0 && i == d->n - 1) len += (size_t)snprintf(s + len, cap - len, "\n");
+        }
+    if (!d->n) len += (size_t)snprintf(s + len, cap - len, "\n");
+    bool ok = write_atomic(ctx, file, (unsigned char *)s, len);
+    free(s);
+    return ok;
+}
+
+static long long source_epoch(const char *xml) {
+    const char *e = getenv("SOURCE_DATE_EPOCH");
+    if (e && *e) {
+        char *end;
+        long long v = strtoll(e, &end, 10);
+        if (!*end && v >= 0) return v;
+    }
+    struct stat st;
+    return stat(xml, &st) == 0 ? (long long)st.st_mtime : 0;
+}
+
+/* Build (or check) one guide.  Returns an exit status. */
+static int one(tool *t, const opts *o, const char *xml, const char *out_path, int *pages_out) {
+    tb_ctx *ctx = t->ctx;
+    double t0 = now_ms();
+    tb_arena *a = tb_arena_new();
+    int rc = EXIT_OK;
+    deps d = {0};
+    tb_doc *doc = tb_parse_file(t->parser, a, xml);
+    const tb_layout *lay = NULL;
+    if (doc && doc->root) {
+        const char *lname = o->layout ? o->layout : doc->layout;
+        if (lname) lay = tb_layouts_get(t->layouts, lname, xml, doc->root->line);
+    }
+    if (!doc || !lay || tb_diags_count(ctx->diags, TB_ERROR)) {
+        rc = EXIT_GUIDE;
+        goto done;
+    }
+    if (!t->shaper && !(t->shaper = tb_shaper_new(ctx))) {
+        rc = EXIT_GUIDE;
+        goto done;
+    }
+    tb_pagemap map = {0}, prev = {0};
+    tb_pages *pages = NULL;
+    size_t mark = tb_diags_len(ctx->diags);
+    for (int pass = 0; pass < MAX_PASSES; pass++) {
+        tb_diags_truncate(ctx->diags, mark);
+        const tb_styled *st = tb_style_run(ctx, a, doc, lay, pass ? &prev : NULL);
+        const tb_shaped_doc *sh = tb_shape_doc(t->shaper, a, st);
+        const tb_lined_doc *ld = tb_break_doc(t->breaker, a, sh);
+        pages = tb_paginate(ctx, a, ld, &map);
+        if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) break;
+        if (pass && maps_equal(&map, &prev)) break;
+        prev = map;
+    }
+    if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) {
+        rc = EXIT_GUIDE;
+        goto done;
+    }
+    *pages_out = (int)pages->n;
+    if (o->check) goto done;
+    /* render */
+    char gname[512];
+    guide_name(xml, gname, sizeof gname);
+    tb_render_opts ro = {o->variant, source_epoch(xml), gname};
+    unsigned char *pdf = NULL;
+    size_t len = 0;
+    if (!tb_render_pdf(ctx, pages, &ro, &pdf, &len)) {
+        rc = EXIT_IO;
+        goto done;
+    }
+    if (!write_atomic(ctx, out_path, pdf, len)) rc = EXIT_IO;
+    free(pdf);
+    if (rc == EXIT_OK && o->depfile) {
+        dep_add(&d, xml);
+        dep_add(&d, lay->file);
+        if (ctx->fonts) dep_add(&d, tb_fontcat_path(ctx->fonts));
+        for (size_t i = 0; i < pages->n; i++)
+            for (tb_item *it = pages->pages[i].first; it; it = it->next) {
+                if (it->kind == TB_IT_GLYPHS) dep_add(&d, tb_face_path(it->u.glyphs.face));
+                if (it->kind == TB_IT_IMAGE) dep_add(&d, it->u.image.path);
+            }
+        if (!write_deps(ctx, o->depfile, out_path, &d)) rc = EXIT_IO;
+    }
+    if (rc == EXIT_OK && o->verbose >= 0) {
+        const char *base = strrchr(out_path, '/');
+        printf("%-28s %3zu pages %6zu KB %5.0f ms %3zu warnings\n", base ? base + 1 : out_path, pages->n,
+               (len + 1023) / 1024, now_ms() - t0, tb_diags_count(ctx->diags, TB_WARNING));
+    }
+done:
+    for (size_t i = 0; i < d.n; i++) free(d.v[i]);
+    free(d.v);
+    tb_arena_free(a);
+    return rc;
+}
+
+static bool is_dir(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("tebiki %s\n", TEBIKI_VERSION);
+        return EXIT_OK;
+    }
+    opts o = {0};
+    if (!strcmp(argv[1], "check")) o.check = true;
+    else if (strcmp(argv[1], "build")) {
+        fprintf(stderr, "tebiki: unknown command '%s' (say build or check)\n", argv[1]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    tb_ctx *ctx = tb_ctx_new();
+    if (!ctx) return EXIT_IO;
+    const char **files = calloc((size_t)argc, sizeof *files);
+    size_t nfiles = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+#define NEXT() (i + 1 < argc ? argv[++i] : (fprintf(stderr, "tebiki: %s needs a value\n", a), exit(EXIT_USAGE), ""))
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) o.output = NEXT();
+        else if (!strcmp(a, "--variant")) {
+            const char *v = NEXT();
+            if (!strcmp(v, "web")) o.variant = TB_VARIANT_WEB;
+            else if (!strcmp(v, "print")) o.variant = TB_VARIANT_PRINT;
+            else {
+                fprintf(stderr, "tebiki: --variant takes web or print, not '%s'\n", v);
+                return EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--layout")) o.layout = NEXT();
+        else if (!strcmp(a, "--layouts")) ctx->layouts_dir = NEXT();
+        else if (!strcmp(a, "--fonts")) ctx->fonts_dir = NEXT();
+        else if (!strcmp(a, "-M")) o.depfile = NEXT();
+        else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o.verbose = -1;
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o.verbose = 1;
+        else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "tebiki: unknown option '%s'\n", a);
+            usage(stderr);
+            return EXIT_USAGE;
+        } else files[nfiles++] = a;
+#undef NEXT
+    }
+    if (!nfiles) {
+        fprintf(stderr, "tebiki: no guide given\n");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (o.depfile && nfiles > 1) {
+        fprintf(stderr, "tebiki: -M takes one guide at a time\n");
+        return EXIT_USAGE;
+    }
+    if (!ctx->layouts_dir) ctx->layouts_dir = "layouts";
+    if (!ctx->fonts_dir) ctx->fonts_dir = "fonts";
+    ctx->share_dir = getenv("TEBIKI_SHARE") ? getenv("TEBIKI_SHARE") : TEBIKI_SHARE_DIR;
+    ctx->verbose = o.verbose;
+
+    tool t = {ctx, NULL, NULL, NULL, NULL};
+    int worst = EXIT_OK;
+    t.parser = tb_parser_new(ctx);
+    t.layouts = tb_layouts_new(ctx);
+    t.breaker = tb_breaker_new(ctx);
+    size_t failed = 0, total_err = 0, total_warn = 0;
+    if (!t.parser) {
+        tb_diags_print(ctx->diags, 0);
+        worst = EXIT_IO;
+        goto out;
+    }
+    bool out_is_dir = o.output && (nfiles > 1 || is_dir(o.output));
+    for (size_t i = 0; i < nfiles; i++) {
+        char path[4096], gname[512];
+        guide_name(files[i], gname, sizeof gname);
+        const char *suffix = o.variant == TB_VARIANT_PRINT ? ".print.pdf" : ".pdf";
+        if (o.output && !out_is_dir) snprintf(path, sizeof path, "%s", o.output);
+        else snprintf(path, sizeof path, "%s/%s%s", o.output ? o.output : "out", gname, suffix);
+        if (!o.output && !o.check && !is_dir("out") && mkdir("out", 0755) != 0 && errno != EEXIST) {
+            tb_error(ctx, "out", 0, 0, "cannot create the output folder: %s", strerror(errno));
+        }
+        int pages = 0;
+        int rc = tb_diags_count(ctx->diags, TB_ERROR) ? EXIT_IO : one(&t, &o, files[i], path, &pages);
+        total_err += tb_diags_count(ctx->diags, TB_ERROR);
+        total_warn += tb_diags_count(ctx->diags, TB_WARNING);
+        tb_diags_print(ctx->diags, o.verbose < 0);
+        tb_diags_clear(ctx->diags);
+        if (rc != EXIT_OK) failed++;
+        if (rc > worst) worst = rc;
+    }
+    if (o.check)
+        fprintf(stderr, "tebiki check: %zu error%s, %zu warning%s in %zu guide%s\n", total_err, total_err == 1 ? "" : "s",
+                total_warn, total_warn == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s");
+    else if (nfiles > 1 && o.verbose >= 0)
+        printf("%zu guides, %zu failed\n", nfiles, failed);
+out:
+    tb_shaper_free(t.shaper);
+    tb_breaker_free(t.breaker);
+    tb_layouts_free(t.layouts);
+    tb_parser_free(t.parser);
+    tb_ctx_free(ctx);
+    free(files);
+    return worst;
+}

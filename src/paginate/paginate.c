@@ -1,0 +1,514 @@
+/*
+** paginate.c — placing set lines on pages; see paginate.h for the
+** invariants.
+*/
+#include "paginate.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pg {
+    tb_ctx *ctx;
+    tb_arena *a;
+    const tb_lined_doc *doc;
+    const tb_layout *l;
+    tb_pages *out;
+    size_t cap;
+    const tb_master *m;      /* master of the current page */
+    int col;                 /* current column */
+    float region_top;        /* top of the current column region */
+    float y;                 /* (1) top of the free space */
+    float col_bottom[12];    /* lowest y used in each column of the region */
+    bool col_empty;          /* nothing placed in this column yet */
+    float inset_l, inset_r;  /* pt: boxes being drawn around the flow */
+    bool failed;
+    /* ids → pages */
+    const char **ids;
+    int *idpages;
+    size_t nids, capids;
+    size_t capout;
+} pg;
+
+static tb_page *page(pg *p) { return &p->out->pages[p->out->n - 1]; }
+
+static void add_item(pg *p, tb_item *it) {
+    tb_page *pp = page(p);
+    if (pp->last) pp->last->next = it;
+    else pp->first = it;
+    pp->last = it;
+}
+
+static tb_item *item(pg *p, tb_item_kind k) {
+    tb_item *it = TB_NEW(p->a, tb_item);
+    it->kind = k;
+    add_item(p, it);
+    return it;
+}
+
+/* Left edge of the body frame on the current page (facing pages mirror). */
+static float frame_left(pg *p) {
+    size_t idx = p->out->n - 1;
+    bool verso = p->l->facing && (idx % 2 == 1);
+    return verso ? p->m->outer : p->m->inner;
+}
+
+static float col_width(pg *p) {
+    const tb_master *m = p->m;
+    return (p->l->width - m->inner - m->outer - (float)(m->columns - 1) * m->column_gap) / (float)m->columns;
+}
+
+static float col_x(pg *p) { return frame_left(p) + (float)p->col * (col_width(p) + p->m->column_gap); }
+static float frame_bottom(pg *p) { return p->l->height - p->m->bottom; }
+
+static void new_page(pg *p, const tb_master *m) {
+    if (p->out->n >= p->ctx->limits.max_pages) {
+        if (!p->failed)
+            tb_error(p->ctx, p->doc->styled->doc->file, 1, 1, "the guide needs more than %zu pages (the limit)",
+                     p->ctx->limits.max_pages);
+        p->failed = true;
+        /* keep placing on the last page: the result is thrown away */
+        p->m = m;
+        p->col = 0;
+        p->y = p->region_top = m->top;
+        p->col_empty = true;
+        return;
+    }
+    if (p->out->n == p->capout) {
+        size_t cap = p->capout ? p->capout * 2 : 16;
+        p->out->pages = tb_arena_grow(p->a, p->out->pages, p->out->n, cap, sizeof(tb_page));
+        p->capout = cap;
+    }
+    tb_page *pp = &p->out->pages[p->out->n++];
+    memset(pp, 0, sizeof *pp);
+    pp->w = p->l->width;
+    pp->h = p->l->height;
+    p->m = m;
+    p->col = 0;
+    p->y = p->region_top = m->top;
+    for (int i = 0; i < 12; i++) p->col_bottom[i] = m->top;
+    p->col_empty = true;
+    if (m->has_background) {
+        tb_item *it = item(p, TB_IT_RECT);
+        it->artifact = true;
+        it->u.rect = (tb_rect_item){0, 0, pp->w, pp->h, true, false, m->background, m->background, 0};
+    }
+}
+
+/* (4) the next column, or a new page of the same master. */
+static void next_column(pg *p) {
+    if (p->col_bottom[p->col] < p->y) p->col_bottom[p->col] = p->y;
+    if (p->col + 1 < p->m->columns) {
+        p->col++;
+        p->y = p->region_top;
+    } else {
+        new_page(p, p->m);
+    }
+    p->col_empty = true;
+}
+
+static void record_id(pg *p, const char *id) {
+    if (!id) return;
+    for (size_t i = 0; i < p->nids; i++)
+        if (!strcmp(p->ids[i], id)) return;
+    if (p->nids == p->capids) {
+        size_t cap = p->capids ? p->capids * 2 : 32;
+        p->ids = tb_arena_grow(p->a, p->ids, p->nids, cap, sizeof *p->ids);
+        p->idpages = tb_arena_grow(p->a, p->idpages, p->nids, cap, sizeof *p->idpages);
+        p->capids = cap;
+    }
+    p->ids[p->nids] = id;
+    p->idpages[p->nids++] = (int)p->out->n - 1;
+}
+
+/* ---- measuring ---------------------------------------------------------- */
+
+static float line_pitch(const tb_sblock *sb, const tb_line *L) {
+    float need = (L->ascent + L->descent) * 1.15f;
+    return sb->leading > need ? sb->leading : need;
+}
+
+static float para_height(const tb_lblock *b, size_t from, size_t to) {
+    float h = 0;
+    for (size_t i = from; i < to; i++) h += line_pitch(b->sb, &b->text->v[i]);
+    return h;
+}
+
+static float block_height(const tb_lblock *b);
+
+static float list_height(const tb_lblock *b, bool first_top) {
+    float h = 0;
+    bool first = true;
+    for (; b; b = b->next) {
+        if (!(first && first_top)) h += b->sb->before;
+        h += block_height(b) + b->sb->after;
+        first = false;
+    }
+    return h;
+}
+
+static float block_height(const tb_lblock *b) {
+    const tb_sblock *sb = b->sb;
+    switch (sb->kind) {
+    case TB_SB_PARA: return (b->text ? para_height(b, 0, b->text->n) : 0) + sb->rule_below * (sb->rule_below > 0 ? 4 : 0);
+    case TB_SB_BOX: return list_height(b->first, true) + 2 * (sb->padding + sb->border);
+    case TB_SB_RULE: return sb->rule_below;
+    case TB_SB_IMAGE: return sb->img_h;
+    default: return 0;
+    }
+}
+
+/* ---- drawing ------------------------------------------------------------ */
+
+static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, float baseline) {
+    for (size_t r = 0; r < L->nruns; r++) {
+        const tb_lrun *lr = &L->runs[r];
+        tb_item *it = item(p, TB_IT_GLYPHS);
+        tb_glyph_run *g = &it->u.glyphs;
+        g->face = lr->face;
+        g->size = lr->size;
+        g->fake_bold = lr->fake_bold;
+        g->color = lr->span->color;
+        g->x = x;
+        g->y = baseline;
+        g->text = ls->para->text;
+        g->ntext = ls->para->len;
+        g->lang = lr->span->lang;
+        tb_glyph *gs = TB_NEWN(p->a, tb_glyph, lr->n);
+        for (size_t i = 0; i < lr->n; i++)
+            gs[i] = (tb_glyph){lr->g[i].gid, lr->g[i].x, lr->g[i].y, lr->g[i].adv, lr->g[i].text, lr->g[i].ntext};
+        g->glyphs = gs;
+        g->n = lr->n;
+        if (lr->span->href || lr->span->dest) {
+            tb_item *lk = item(p, TB_IT_LINK);
+            lk->u.link = (tb_link_item){x + lr->x0, baseline - L->ascent, lr->x1 - lr->x0, L->ascent + L->descent,
+                                        lr->span->href, -1, 0};
+            if (lr->span->dest) {
+                lk->u.link.page = -2; /* resolved after layout */
+                lk->u.link.uri = lr->span->dest; /* the id, for resolution */
+            }
+        }
+    }
+}
+
+static void draw_aux(pg *p, const tb_lblock *b, float x_text, float baseline, const tb_line *last, float right) {
+    if (!b->aux || !b->aux->n) return;
+    const tb_line *A = &b->aux->v[0];
+    const tb_sblock *sb = b->sb;
+    if (sb->aux_right) {
+        /* contents: dot leaders from the text to the right-aligned number */
+        float nx = right - A->width;
+        draw_line(p, b->aux, A, nx, baseline);
+        float from = x_text + (last ? last->width : 0) + sb->size * 0.5f;
+        float to = nx - sb->size * 0.5f;
+        if (to > from) {
+            tb_item *it = item(p, TB_IT_RULE);
+            it->u.rule = (tb_rule_item){from, baseline - sb->size * 0.25f, to, baseline - sb->size * 0.25f,
+                                        sb->size * 0.12f, b->text->v[0].runs[0].span->color, true};
+        }
+    } else {
+        draw_line(p, b->aux, A, x_text - sb->aux_width, baseline);
+    }
+}
+
+static void place_blocks(pg *p, const tb_lblock *b, bool keep_first);
+
+/* Room below y in the current column. */
+static float room(pg *p) { return frame_bottom(p) - p->y; }
+
+static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
+    const tb_sblock *sb = b->sb;
+    const tb_lines *ls = b->text;
+    size_t n = ls ? ls->n : 0;
+    if (!n) return;
+    float before = p->col_empty ? 0 : sb->before;
+    /* (2), (3): how much must fit here */
+    size_t need_lines = n <= 3 ? n : 2;
+    float need = before + para_height(b, 0, need_lines);
+    if (sb->keep_with_next && next) {
+        need = before + para_height(b, 0, n) + sb->after + (sb->rule_below > 0 ? sb->rule_below * 4 : 0);
+        const tb_lblock *nb = next;
+        float nbefore = nb->sb->before;
+        if (nb->sb->kind == TB_SB_PARA && nb->text && nb->text->n)
+            need += nbefore + para_height(nb, 0, nb->text->n <= 3 ? nb->text->n : 2);
+        else if (nb->sb->kind != TB_SB_PAGEBREAK && nb->sb->kind != TB_SB_COLUMNBREAK)
+            need += nbefore + fminf(block_height(nb), frame_bottom(p) - p->region_top) * (nb->sb->kind == TB_SB_BOX ? 0.3f : 1);
+    }
+    if (need > room(p) + 0.01f && !p->col_empty) {
+        next_column(p);
+        before = 0;
+    }
+    p->y += before;
+    record_id(p, sb->id);
+    if (sb->heading && sb->outline) {
+        if (p->out->n_outline % 16 == 0)
+            p->out->outline = tb_arena_grow(p->a, p->out->outline, p->out->n_outline, p->out->n_outline + 16,
+                                            sizeof(tb_outline_entry));
+        p->out->outline[p->out->n_outline++] = (tb_outline_entry){sb->outline, sb->heading, (int)p->out->n - 1, p->y};
+    }
+    float x = col_x(p) + p->inset_l + sb->start;
+    float right_edge = col_x(p) + col_width(p) - p->inset_r - sb->end;
+    for (size_t i = 0; i < n; i++) {
+        const tb_line *L = &ls->v[i];
+        float pitch = line_pitch(sb, L);
+        /* widows and orphans: do not leave one line behind or carry one over */
+        size_t left = n - i;
+        bool split_ok = true;
+        if (i > 0 && left > 1 && left == 2 && pitch * 2 > room(p) + 0.01f && pitch <= room(p)) split_ok = false;
+        if (pitch > room(p) + 0.01f || !split_ok) {
+            if (i == 1 && n > 1) { /* an orphan would stay: p->y is past it; accept (rare: col too short) */ }
+            next_column(p);
+            x = col_x(p) + p->inset_l + sb->start;
+            right_edge = col_x(p) + col_width(p) - p->inset_r - sb->end;
+        }
+        float half = (pitch - (0.88f + 0.12f) * sb->size) / 2;
+        float baseline = p->y + half + fmaxf(0.88f * sb->size, L->ascent);
+        draw_line(p, ls, L, x, baseline);
+        if (i == 0 && b->aux && !sb->aux_right) draw_aux(p, b, x, baseline, NULL, right_edge);
+        if (i == n - 1 && b->aux && sb->aux_right) draw_aux(p, b, x, baseline, L, right_edge + sb->aux_width);
+        if (sb->target && i == n - 1) {
+            tb_item *lk = item(p, TB_IT_LINK);
+            lk->u.link = (tb_link_item){x, p->y, right_edge + sb->aux_width - x, baseline + L->descent - p->y,
+                                        sb->target, -2, 0};
+        }
+        p->y += pitch;
+        p->col_empty = false;
+    }
+    if (sb->rule_below > 0) {
+        float ry = p->y + sb->rule_below;
+        tb_item *it = item(p, TB_IT_RULE);
+        it->u.rule = (tb_rule_item){col_x(p) + p->inset_l + sb->start, ry, right_edge, ry, sb->rule_below,
+                                    sb->rule_color, false};
+        p->y += sb->rule_below * 4;
+    }
+    p->y += sb->after;
+}
+
+static void place_box(pg *p, const tb_lblock *b) {
+    const tb_sblock *sb = b->sb;
+    float h = block_height(b);
+    float before = p->col_empty ? 0 : sb->before;
+    float full = frame_bottom(p) - p->region_top;
+    if (before + h > room(p) && !p->col_empty && (h <= full || room(p) < full * 0.25f)) {
+        next_column(p);
+        before = 0;
+    }
+    p->y += before;
+    record_id(p, sb->id);
+    float inset = sb->padding + sb->border;
+    /* the frame is drawn under the text: remember where it goes */
+    size_t page0 = p->out->n - 1;
+    int col0 = p->col;
+    tb_item *mark = page(p)->last;
+    float top = p->y;
+    float x0 = col_x(p) + p->inset_l + sb->start;
+    float x1 = col_x(p) + col_width(p) - p->inset_r - sb->end;
+    p->inset_l += sb->start + inset;
+    p->inset_r += sb->end + inset;
+    p->y += inset;
+    bool was_empty = p->col_empty;
+    p->col_empty = true; /* the first child's space before is inside the box */
+    place_blocks(p, b->first, false);
+    (void)was_empty;
+    p->y += inset;
+    p->inset_l -= sb->start + inset;
+    p->inset_r -= sb->end + inset;
+    if (sb->has_background || sb->border > 0) {
+        /* one frame per column fragment: this version draws the last
+        ** fragment, and earlier ones when the box moved on */
+        bool same = p->out->n - 1 == page0 && p->col == col0;
+        float ftop = same ? top : p->region_top;
+        tb_item *r = TB_NEW(p->a, tb_item);
+        r->kind = TB_IT_RECT;
+        r->artifact = true;
+        r->u.rect = (tb_rect_item){x0, ftop, x1 - x0, p->y - ftop, sb->has_background, sb->border > 0,
+                                   sb->background, sb->border_color, sb->border};
+        /* splice under the fragment's text */
+        tb_page *pp = page(p);
+        tb_item *after = same ? mark : NULL;
+        if (after) {
+            r->next = after->next;
+            after->next = r;
+            if (pp->last == after) pp->last = r;
+        } else {
+            r->next = pp->first;
+            pp->first = r;
+            if (!pp->last) pp->last = r;
+        }
+        if (!same) {
+            /* the first fragment, on the page/column where the box began */
+            tb_page *p0 = &p->out->pages[page0];
+            tb_item *r0 = TB_NEW(p->a, tb_item);
+            *r0 = *r;
+            float bottom = p->l->height - p->m->bottom;
+            float left0 = p->l->facing && page0 % 2 ? p->m->outer : p->m->inner;
+            float cx = left0 + (float)col0 * (col_width(p) + p->m->column_gap);
+            r0->u.rect.x = cx + p->inset_l + sb->start;
+            r0->u.rect.y = top;
+            r0->u.rect.h = bottom - top;
+            if (mark) {
+                r0->next = mark->next;
+                mark->next = r0;
+                if (p0->last == mark) p0->last = r0;
+            } else {
+                r0->next = p0->first;
+                p0->first = r0;
+                if (!p0->last) p0->last = r0;
+            }
+        }
+    }
+    p->y += sb->after;
+    p->col_empty = false;
+}
+
+static void place_blocks(pg *p, const tb_lblock *b, bool keep_first) {
+    (void)keep_first;
+    for (; b; b = b->next) {
+        const tb_sblock *sb = b->sb;
+        if (sb->break_before && !(p->col_empty && p->col == 0 && p->y <= p->region_top + 0.01f)) new_page(p, p->m);
+        switch (sb->kind) {
+        case TB_SB_PARA: place_para(p, b, b->next); break;
+        case TB_SB_BOX: place_box(p, b); break;
+        case TB_SB_RULE: {
+            float before = p->col_empty ? 0 : sb->before;
+            if (before + sb->rule_below + sb->after > room(p)) { next_column(p); before = 0; }
+            p->y += before;
+            tb_item *it = item(p, TB_IT_RULE);
+            float x = col_x(p) + p->inset_l + sb->start;
+            it->u.rule = (tb_rule_item){x, p->y, col_x(p) + col_width(p) - p->inset_r - sb->end, p->y,
+                                        sb->rule_below, sb->rule_color, false};
+            it->artifact = true;
+            p->y += sb->rule_below + sb->after;
+            p->col_empty = false;
+            break;
+        }
+        case TB_SB_PAGEBREAK:
+            if (!(p->col_empty && p->col == 0)) new_page(p, p->m);
+            break;
+        case TB_SB_COLUMNBREAK:
+            if (!p->col_empty) next_column(p);
+            break;
+        case TB_SB_IMAGE: {
+            float before = p->col_empty ? 0 : sb->before;
+            if (before + sb->img_h > room(p) && !p->col_empty) { next_column(p); before = 0; }
+            p->y += before;
+            record_id(p, sb->id);
+            tb_item *it = item(p, TB_IT_IMAGE);
+            float avail = col_width(p) - p->inset_l - p->inset_r - sb->start - sb->end;
+            float x = col_x(p) + p->inset_l + sb->start + (avail - sb->img_w) / 2;
+            it->u.image = (tb_image_item){x, p->y, sb->img_w, sb->img_h, sb->img_path, sb->src ? sb->src->alt : NULL};
+            p->y += sb->img_h + sb->after;
+            p->col_empty = false;
+            break;
+        }
+        }
+        if (p->failed) return;
+    }
+}
+
+/* Folio: the digits' glyphs composed into the page number. */
+static void folio(pg *p, size_t idx, int number) {
+    const tb_lines *ls = p->doc->folio_digits;
+    if (!ls || !ls->n) return;
+    const tb_line *L = &ls->v[0];
+    const char *fmt = p->l->folio_format;
+    size_t pre = (size_t)(strstr(fmt, "%d") - fmt);
+    char digits[16];
+    snprintf(digits, sizeof digits, "%d", number);
+    /* the glyphs of the prefix, of each digit, of the suffix, by byte offset */
+    tb_glyph *gs = TB_NEWN(p->a, tb_glyph, 32);
+    size_t n = 0;
+    float x = 0;
+    const tb_lrun *lr = L->runs;
+    if (!L->nruns) return;
+    /* all glyphs of the folio line, flattened */
+    size_t total = 0;
+    for (size_t r = 0; r < L->nruns; r++) total += L->runs[r].n;
+    for (int pass = 0; pass < 3; pass++) {
+        size_t b0, b1;
+        const char *want = NULL;
+        if (pass == 0) b0 = 0, b1 = pre;
+        else if (pass == 2) b0 = pre + 10, b1 = ls->para->len;
+        else b0 = b1 = 0, want = digits;
+        size_t wl = want ? strlen(want) : 1;
+        for (size_t w = 0; w < wl; w++) {
+            if (want) b0 = pre + (size_t)(want[w] - '0'), b1 = b0 + 1;
+            for (size_t r = 0; r < L->nruns; r++)
+                for (size_t k = 0; k < L->runs[r].n; k++) {
+                    const tb_lglyph *g = &L->runs[r].g[k];
+                    if (g->text >= b0 && g->text < b1 && n < 32) {
+                        gs[n++] = (tb_glyph){g->gid, x, g->y, g->adv, g->text, g->ntext};
+                        x += g->adv;
+                    }
+                }
+        }
+    }
+    (void)total;
+    tb_page *pp = &p->out->pages[idx];
+    tb_item *it = TB_NEW(p->a, tb_item);
+    it->kind = TB_IT_GLYPHS;
+    it->artifact = true;
+    tb_glyph_run *g = &it->u.glyphs;
+    g->face = lr->face;
+    g->size = lr->size;
+    g->color = lr->span->color;
+    bool verso = p->l->facing ? idx % 2 == 1 : false;
+    float left = verso ? p->l->body.outer : p->l->body.inner;
+    float right = p->l->width - (verso ? p->l->body.inner : p->l->body.outer);
+    if (p->l->folio_pos == 1) g->x = verso ? left : right - x;
+    else g->x = (p->l->width - x) / 2;
+    g->y = p->l->height - p->l->folio_offset;
+    g->text = ls->para->text;
+    g->ntext = ls->para->len;
+    g->glyphs = gs;
+    g->n = n;
+    if (pp->last) pp->last->next = it;
+    else pp->first = it;
+    pp->last = it;
+    pp->folio = number;
+}
+
+static void place_area(pg *p, const tb_lblock *b, const tb_master *m, bool center) {
+    new_page(p, m);
+    if (center) {
+        float h = list_height(b, true);
+        float avail = frame_bottom(p) - p->y;
+        if (h < avail) p->y += (avail - h) / 2;
+        p->region_top = p->y;
+    }
+    place_blocks(p, b, false);
+}
+
+tb_pages *tb_paginate(tb_ctx *ctx, tb_arena *a, const tb_lined_doc *doc, tb_pagemap *map) {
+    pg p = {.ctx = ctx, .a = a, .doc = doc, .l = doc->styled->layout};
+    p.out = TB_NEW(a, tb_pages);
+    const tb_styled *st = doc->styled;
+    p.out->meta = (tb_doc_meta){st->title, st->subtitle, st->author, st->publisher, st->date,
+                                st->description, st->keywords, st->lang};
+    p.out->bleed = p.l->bleed;
+    if (doc->cover) place_area(&p, doc->cover, &p.l->cover, p.l->cover.valign_center);
+    size_t body0 = p.out->n;
+    if (doc->body) place_area(&p, doc->body, &p.l->body, false);
+    size_t body1 = p.out->n;
+    if (doc->back) place_area(&p, doc->back, &p.l->back, p.l->back.valign_center);
+    if (p.failed) return NULL;
+    /* folios: pages are numbered from the first (the cover counts) */
+    for (size_t i = body0; i < body1; i++)
+        if (p.l->body.folio) folio(&p, i, (int)i + 1);
+    /* internal links: ids to pages */
+    for (size_t i = 0; i < p.out->n; i++)
+        for (tb_item *it = p.out->pages[i].first; it; it = it->next)
+            if (it->kind == TB_IT_LINK && it->u.link.page == -2) {
+                const char *id = it->u.link.uri;
+                it->u.link.uri = NULL;
+                it->u.link.page = 0;
+                for (size_t k = 0; k < p.nids; k++)
+                    if (!strcmp(p.ids[k], id)) it->u.link.page = p.idpages[k];
+                for (size_t k = 0; k < p.out->n_outline; k++)
+                    (void)k;
+            }
+    map->ids = p.ids;
+    map->pages = p.idpages;
+    map->n = p.nids;
+    return p.out;
+}

@@ -1,0 +1,658 @@
+/*
+** pdffont.c — Type0 fonts with hb-subset subsets; see pdffont.h.
+**
+** Object graph of one face (created on first use; * = filled at finish):
+**
+**   Type0 /Identity-H ─┬─ DescendantFonts ─ CIDFont (H) ─┬─ FontDescriptor ─ FontFile2|3*
+**                      └─ ToUnicode*                     ├─ CIDToGIDMap* (glyf only)
+**                                                        └─ W*
+**   Type0 /Identity-V ── DescendantFonts ─ CIDFont (V): the same descriptor,
+**        (only when a vertical run used the face)       map and ToUnicode; W*, W2*
+**
+** Invariants:
+**   - the codes of a font are unique and 1..65535 (glyf) or the font's CIDs
+**     (CFF); code 0 is never handed out for a glyf font: CID 0 is .notdef;
+**   - each entry is in exactly one hash slot; entries never move or go;
+**   - finish runs once per document, after which no glyph may be added.
+*/
+#include "pdffont.h"
+#include <hb-subset.h>
+#include <hpdf.h>
+#include <stdlib.h>
+#include <string.h>
+#include FT_CID_H
+#include "pdfbuf.h"
+
+/* One code of a font. */
+typedef struct entry {
+    uint32_t gid;        /* glyph id in the original face */
+    uint16_t code;       /* CID written in the content */
+    uint32_t text;       /* byte offset into the font's text pool */
+    uint32_t ntext;      /* bytes of UTF-8; 0 = no ToUnicode entry */
+    long w;              /* 1/1000000 em: horizontal advance */
+    long w1y, vx, vy;    /* 1/1000000 em: vertical advance (negative) and
+                            the vertical origin seen from the horizontal */
+} entry;
+
+struct tb_pdffont {
+    tb_pdffonts *set;    /* back reference (borrowed) */
+    tb_face *face;       /* (transfer none) owned by the catalogue */
+    hb_font_t *hb;       /* (transfer none) scale = upem */
+    FT_Face ft;          /* (transfer none) may be NULL for glyf fonts */
+    unsigned upem;
+    unsigned nglyphs;    /* glyph count of the face */
+    bool cff;            /* CIDFontType0 with FontFile3; else CIDFontType2 */
+    bool cid_keyed;      /* CFF only: codes are CIDs, else glyph ids */
+    bool vertical;       /* a vertical run used the face */
+    char registry[64], ordering[64];  /* CIDSystemInfo */
+    int supplement;
+    /* PDF objects, owned by the document */
+    HPDF_Dict type0_h, type0_v, cid_h, cid_v, desc, file, tounicode, cidmap;
+    entry *e;            /* owned: codes in the order first used */
+    size_t n, cap;
+    uint32_t *slot;      /* owned: open hash of e index + 1; 0 = empty */
+    size_t nslot;        /* a power of two, at least 2n */
+    pdfbuf text;         /* owned: cluster texts */
+    unsigned next_code;  /* glyf: the next free CID */
+    tb_pdffont *next;
+};
+
+struct tb_pdffonts {
+    tb_ctx *ctx;         /* borrowed */
+    HPDF_Doc pdf;        /* borrowed */
+    const char *file;    /* borrowed: diagnostics name */
+    tb_pdffont *first, *last;  /* owned list, in creation order */
+    bool finished;
+};
+
+/* The cluster text of E (NTEXT bytes; "" when none). */
+static const char *entry_text(const tb_pdffont *f, const entry *e) {
+    return e->ntext ? f->text.p + e->text : "";
+}
+
+/* FNV-1a, 64 bits: hash slots and subset tags (stable across builds). */
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ULL;
+    return h;
+}
+#define FNV0 0xcbf29ce484222325ULL
+
+static uint64_t key_hash(const tb_pdffont *f, uint32_t gid, const char *text, size_t ntext) {
+    unsigned char g[4] = {(unsigned char)(gid >> 24), (unsigned char)(gid >> 16),
+                          (unsigned char)(gid >> 8), (unsigned char)gid};
+    uint64_t h = fnv(FNV0, g, 4);
+    return f->cff ? h : fnv(h, text, ntext);
+}
+
+/* ---- creation ------------------------------------------------------- */
+
+tb_pdffonts *tb_pdffonts_new(tb_ctx *ctx, HPDF_Doc pdf, const char *file) {
+    tb_pdffonts *s = calloc(1, sizeof *s);
+    if (!s) {
+        tb_error(ctx, file, 0, 0, "out of memory");
+        return NULL;
+    }
+    s->ctx = ctx;
+    s->pdf = pdf;
+    s->file = file;
+    return s;
+}
+
+void tb_pdffonts_free(tb_pdffonts *s) {
+    if (!s) return;
+    for (tb_pdffont *f = s->first, *nx; f; f = nx) {
+        nx = f->next;
+        free(f->e);
+        free(f->slot);
+        pdfbuf_free(&f->text);
+        free(f);
+    }
+    free(s);
+}
+
+/* An indirect dictionary: in the xref before anything refers to it. */
+static HPDF_Dict new_dict(tb_pdffonts *s) {
+    HPDF_Dict d = HPDF_Dict_New(s->pdf->mmgr);
+    if (!d) return NULL;
+    if (HPDF_Xref_Add(s->pdf->xref, d) != HPDF_OK) return NULL;
+    return d;
+}
+
+static HPDF_Dict new_stream(tb_pdffonts *s) {
+    HPDF_Dict d = HPDF_DictStream_New(s->pdf->mmgr, s->pdf->xref);
+    if (d) d->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+    return d;
+}
+
+static bool add_string(HPDF_Dict d, const char *key, const char *v) {
+    return HPDF_Dict_Add(d, key, HPDF_String_New(d->mmgr, v, NULL)) == HPDF_OK;
+}
+
+/* A CIDSystemInfo dictionary (direct). */
+static bool add_sysinfo(tb_pdffont *f, HPDF_Dict cid) {
+    HPDF_Dict si = HPDF_Dict_New(cid->mmgr);
+    if (!si || HPDF_Dict_Add(cid, "CIDSystemInfo", si) != HPDF_OK) return false;
+    return add_string(si, "Registry", f->registry) && add_string(si, "Ordering", f->ordering) &&
+           HPDF_Dict_AddNumber(si, "Supplement", f->supplement) == HPDF_OK;
+}
+
+/* A CIDFont dictionary sharing the descriptor (and map) of F. */
+static HPDF_Dict new_cidfont(tb_pdffont *f) {
+    HPDF_Dict c = new_dict(f->set);
+    if (!c) return NULL;
+    bool ok = HPDF_Dict_AddName(c, "Type", "Font") == HPDF_OK &&
+              HPDF_Dict_AddName(c, "Subtype", f->cff ? "CIDFontType0" : "CIDFontType2") == HPDF_OK &&
+              add_sysinfo(f, c) && HPDF_Dict_Add(c, "FontDescriptor", f->desc) == HPDF_OK &&
+              HPDF_Dict_AddNumber(c, "DW", 1000) == HPDF_OK &&
+              (f->cff || HPDF_Dict_Add(c, "CIDToGIDMap", f->cidmap) == HPDF_OK);
+    return ok ? c : NULL;
+}
+
+/* A Type0 font with ENCODING over CID. */
+static HPDF_Dict new_type0(tb_pdffont *f, const char *encoding, HPDF_Dict cid) {
+    HPDF_Dict t = new_dict(f->set);
+    if (!t) return NULL;
+    HPDF_Array desc = HPDF_Array_New(t->mmgr);
+    bool ok = desc && HPDF_Dict_AddName(t, "Type", "Font") == HPDF_OK &&
+              HPDF_Dict_AddName(t, "Subtype", "Type0") == HPDF_OK &&
+              HPDF_Dict_AddName(t, "Encoding", encoding) == HPDF_OK &&
+              HPDF_Dict_Add(t, "DescendantFonts", desc) == HPDF_OK &&
+              HPDF_Array_Add(desc, cid) == HPDF_OK &&
+              HPDF_Dict_Add(t, "ToUnicode", f->tounicode) == HPDF_OK;
+    return ok ? t : NULL;
+}
+
+static long to_milli(long v, unsigned upem) {  /* font units -> 1/1000 em */
+    return (long)((v * 1000L + (v >= 0 ? 1L : -1L) * (long)upem / 2) / (long)upem);
+}
+
+/* The descriptor's metrics; FontName and FontFile come at finish. */
+static bool fill_descriptor(tb_pdffont *f) {
+    const tb_face_metrics *m = tb_face_get_metrics(f->face);
+    HPDF_Dict d = f->desc;
+    int flags = 4; /* Symbolic: glyphs outside the standard Latin set */
+    if (m->fixed_pitch) flags |= 1;
+    if (m->serif) flags |= 2;
+    if (m->italic_angle) flags |= 64;
+    HPDF_Array bb = HPDF_Array_New(d->mmgr);
+    bool ok = bb && HPDF_Dict_AddName(d, "Type", "FontDescriptor") == HPDF_OK &&
+              HPDF_Dict_AddNumber(d, "Flags", flags) == HPDF_OK &&
+              HPDF_Dict_Add(d, "FontBBox", bb) == HPDF_OK;
+    for (int i = 0; ok && i < 4; i++)
+        ok = HPDF_Array_AddNumber(bb, (HPDF_INT32)to_milli(m->bbox[i], f->upem)) == HPDF_OK;
+    return ok && HPDF_Dict_AddNumber(d, "ItalicAngle", m->italic_angle) == HPDF_OK &&
+           HPDF_Dict_AddNumber(d, "Ascent", (HPDF_INT32)to_milli(m->ascender, f->upem)) == HPDF_OK &&
+           HPDF_Dict_AddNumber(d, "Descent", (HPDF_INT32)to_milli(m->descender, f->upem)) == HPDF_OK &&
+           HPDF_Dict_AddNumber(d, "CapHeight", (HPDF_INT32)to_milli(m->cap_height, f->upem)) == HPDF_OK &&
+           HPDF_Dict_AddNumber(d, "StemV", 80) == HPDF_OK; /* not in the font; a usual value */
+}
+
+static void copy_cstr(char *dst, size_t cap, const char *src) {
+    size_t n = strlen(src);
+    if (n >= cap) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+tb_pdffont *tb_pdffonts_get(tb_pdffonts *s, tb_face *face) {
+    for (tb_pdffont *f = s->first; f; f = f->next)
+        if (f->face == face) return f;
+    if (s->finished) {
+        tb_error(s->ctx, s->file, 0, 0, "internal: font '%s' first used after the fonts were finished",
+                 tb_face_id(face));
+        return NULL;
+    }
+    hb_font_t *hb = tb_face_hb_font(face);
+    if (!hb) {
+        tb_error(s->ctx, s->file, 0, 0, "font '%s' is not open", tb_face_id(face));
+        return NULL;
+    }
+    tb_pdffont *f = calloc(1, sizeof *f);
+    if (!f) {
+        tb_error(s->ctx, s->file, 0, 0, "out of memory");
+        return NULL;
+    }
+    f->set = s;
+    f->face = face;
+    f->hb = hb;
+    f->ft = tb_face_ft(face);
+    f->upem = tb_face_upem(face);
+    f->nglyphs = hb_face_get_glyph_count(tb_face_hb_face(face));
+    f->cff = tb_face_is_cff(face);
+    f->next_code = 1;
+    copy_cstr(f->registry, sizeof f->registry, "Adobe");
+    copy_cstr(f->ordering, sizeof f->ordering, "Identity");
+    if (f->cff) {
+        FT_Bool cid = 0;
+        const char *reg = NULL, *ord = NULL;
+        FT_Int sup = 0;
+        if (!f->ft) {
+            tb_error(s->ctx, s->file, 0, 0, "font '%s' (%s): FreeType cannot open it to read its CIDs",
+                     tb_face_id(face), tb_face_path(face));
+            free(f);
+            return NULL;
+        }
+        f->cid_keyed = FT_Get_CID_Is_Internally_CID_Keyed(f->ft, &cid) == 0 && cid;
+        if (f->cid_keyed && FT_Get_CID_Registry_Ordering_Supplement(f->ft, &reg, &ord, &sup) == 0) {
+            copy_cstr(f->registry, sizeof f->registry, reg);
+            copy_cstr(f->ordering, sizeof f->ordering, ord);
+            f->supplement = sup;
+        }
+        if (!f->cid_keyed && f->nglyphs > 65535) {
+            tb_error(s->ctx, s->file, 0, 0, "font '%s': a name-keyed CFF font with more than 65,535 glyphs",
+                     tb_face_id(face));
+            free(f);
+            return NULL;
+        }
+    }
+    /* link first: the set frees F even if a libharu call below fails */
+    if (s->last) s->last->next = f;
+    else s->first = f;
+    s->last = f;
+
+    if (!(f->desc = new_dict(s)) || !fill_descriptor(f)) return NULL;
+    if (!(f->tounicode = new_stream(s))) return NULL;
+    if (!f->cff && !(f->cidmap = new_stream(s))) return NULL;
+    if (!(f->cid_h = new_cidfont(f))) return NULL;
+    if (!(f->type0_h = new_type0(f, "Identity-H", f->cid_h))) return NULL;
+    return f;
+}
+
+HPDF_Dict tb_pdffont_type0(tb_pdffont *f, bool vertical) {
+    if (!vertical) return f->type0_h;
+    if (f->type0_v) return f->type0_v;
+    if (f->set->finished) return NULL;
+    f->vertical = true;
+    if (!(f->cid_v = new_cidfont(f))) return NULL;
+    f->type0_v = new_type0(f, "Identity-V", f->cid_v);
+    return f->type0_v;
+}
+
+/* ---- codes ---------------------------------------------------------- */
+
+static bool rehash(tb_pdffont *f) {
+    size_t nslot = f->nslot ? f->nslot * 2 : 256;
+    uint32_t *slot = calloc(nslot, sizeof *slot);
+    if (!slot) return false;
+    for (size_t i = 0; i < f->n; i++) {
+        const entry *e = &f->e[i];
+        size_t h = (size_t)key_hash(f, e->gid, entry_text(f, e), e->ntext) & (nslot - 1);
+        while (slot[h]) h = (h + 1) & (nslot - 1);
+        slot[h] = (uint32_t)i + 1;
+    }
+    free(f->slot);
+    f->slot = slot;
+    f->nslot = nslot;
+    return true;
+}
+
+static bool code_taken(tb_pdffont *f, unsigned code) {
+    /* CFF codes come from the font and are distinct per glyph; this only
+       guards a broken font mapping two glyphs to one CID */
+    for (size_t i = 0; i < f->n; i++)
+        if (f->e[i].code == code) return true;
+    return false;
+}
+
+bool tb_pdffont_glyph(tb_pdffont *f, uint32_t gid, const char *text, size_t ntext,
+                      tb_pdfglyph *out) {
+    tb_pdffonts *s = f->set;
+    if (!text || !ntext) {
+        text = "";
+        ntext = 0;
+    }
+    if (gid >= f->nglyphs) {
+        tb_error(s->ctx, s->file, 0, 0, "font '%s' has no glyph %u", tb_face_id(f->face), (unsigned)gid);
+        return false;
+    }
+    if (ntext > 0xFFFF) ntext = 0xFFFF;
+    uint64_t hv = key_hash(f, gid, text, ntext);
+    if (f->nslot) {
+        for (size_t h = (size_t)hv & (f->nslot - 1); f->slot[h]; h = (h + 1) & (f->nslot - 1)) {
+            entry *e = &f->e[f->slot[h] - 1];
+            if (e->gid != gid) continue;
+            if (f->cff) {
+                /* one code per glyph: the first text seen maps it */
+                if (!e->ntext && ntext && !s->finished && f->text.n + ntext < UINT32_MAX) {
+                    e->text = (uint32_t)f->text.n;
+                    e->ntext = (uint32_t)ntext;
+                    pdfbuf_add(&f->text, text, ntext);
+                }
+            } else if (e->ntext != ntext || (ntext && memcmp(entry_text(f, e), text, ntext))) {
+                continue;
+            }
+            out->code = e->code;
+            out->w = (float)e->w / 1000.0f;
+            out->w1y = (float)e->w1y / 1000.0f;
+            return true;
+        }
+    }
+    if (s->finished) {
+        tb_error(s->ctx, s->file, 0, 0, "internal: glyph added to font '%s' after it was finished",
+                 tb_face_id(f->face));
+        return false;
+    }
+    unsigned code;
+    if (!f->cff) {
+        if (f->next_code > 65535) {
+            tb_error(s->ctx, s->file, 0, 0, "font '%s': more than 65,535 distinct glyphs in one document",
+                     tb_face_id(f->face));
+            return false;
+        }
+        code = f->next_code++;
+    } else if (f->cid_keyed) {
+        FT_UInt cid = 0;
+        if (FT_Get_CID_From_Glyph_Index(f->ft, gid, &cid) || cid > 65535 || code_taken(f, cid)) {
+            tb_error(s->ctx, s->file, 0, 0, "font '%s': no usable CID for glyph %u", tb_face_id(f->face),
+                     (unsigned)gid);
+            return false;
+        }
+        code = cid;
+    } else {
+        code = gid;
+    }
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 64;
+        entry *e = realloc(f->e, cap * sizeof *e);
+        if (!e) goto oom;
+        f->e = e;
+        f->cap = cap;
+    }
+    if (2 * (f->n + 1) > f->nslot && !rehash(f)) goto oom;
+    if (f->text.n + ntext >= UINT32_MAX) goto oom;
+    entry *e = &f->e[f->n];
+    memset(e, 0, sizeof *e);
+    e->gid = gid;
+    e->code = (uint16_t)code;
+    e->text = (uint32_t)f->text.n;
+    e->ntext = (uint32_t)ntext;
+    pdfbuf_add(&f->text, text, ntext);
+    if (!pdfbuf_ok(&f->text)) goto oom;
+    /* font units (the hb_font's scale is upem) to 1/1000000 em, rounded:
+       the PDF's 1/1000 em with 3 decimals */
+    double k = 1000000.0 / f->upem;
+    hb_position_t ox = 0, oy = 0;
+    hb_font_get_glyph_v_origin(f->hb, gid, &ox, &oy);
+    e->w = lround(hb_font_get_glyph_h_advance(f->hb, gid) * k);
+    e->w1y = lround(hb_font_get_glyph_v_advance(f->hb, gid) * k);
+    e->vx = lround(ox * k);
+    e->vy = lround(oy * k);
+    size_t h = (size_t)hv & (f->nslot - 1);
+    while (f->slot[h]) h = (h + 1) & (f->nslot - 1);
+    f->slot[h] = (uint32_t)f->n + 1;
+    f->n++;
+    out->code = e->code;
+    out->w = (float)e->w / 1000.0f;
+    out->w1y = (float)e->w1y / 1000.0f;
+    return true;
+oom:
+    tb_error(s->ctx, s->file, 0, 0, "out of memory");
+    return false;
+}
+
+/* ---- finishing ------------------------------------------------------ */
+
+static int by_code(const void *a, const void *b) {
+    const entry *x = *(const entry *const *)a, *y = *(const entry *const *)b;
+    return (x->code > y->code) - (x->code < y->code);
+}
+
+/* A real from 1/1000000 em to 1/1000 em (3 decimals, exact in a float). */
+static HPDF_STATUS add_milli(HPDF_Array a, long v) {
+    if (v % 1000 == 0) return HPDF_Array_AddNumber(a, (HPDF_INT32)(v / 1000));
+    return HPDF_Array_AddReal(a, (HPDF_REAL)v / 1000.0f);
+}
+
+/* /W: runs of consecutive codes, "c [w w …]"; widths of 1000 (= /DW) are
+** left out.  Inner arrays are cut at 8,000 widths, far below libharu's
+** limit of 32,767 items. */
+static bool write_w(HPDF_Dict cid, entry **sorted, size_t n) {
+    HPDF_Array w = HPDF_Array_New(cid->mmgr);
+    if (!w || HPDF_Dict_Add(cid, "W", w) != HPDF_OK) return false;
+    HPDF_Array run = NULL;
+    unsigned prev = 0, len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const entry *e = sorted[i];
+        if (e->w == 1000000) {
+            run = NULL;
+            continue;
+        }
+        if (!run || e->code != prev + 1 || len >= 8000) {
+            run = HPDF_Array_New(cid->mmgr);
+            if (!run || HPDF_Array_AddNumber(w, e->code) != HPDF_OK || HPDF_Array_Add(w, run) != HPDF_OK)
+                return false;
+            len = 0;
+        }
+        if (add_milli(run, e->w) != HPDF_OK) return false;
+        prev = e->code;
+        len++;
+    }
+    return true;
+}
+
+/* /W2: "c [w1y vx vy …]" for every code; /DW2 the usual [880 -1000]. */
+static bool write_w2(HPDF_Dict cid, entry **sorted, size_t n) {
+    HPDF_Array dw2 = HPDF_Array_New(cid->mmgr), w2 = HPDF_Array_New(cid->mmgr);
+    if (!dw2 || HPDF_Dict_Add(cid, "DW2", dw2) != HPDF_OK || !w2 || HPDF_Dict_Add(cid, "W2", w2) != HPDF_OK ||
+        HPDF_Array_AddNumber(dw2, 880) != HPDF_OK || HPDF_Array_AddNumber(dw2, -1000) != HPDF_OK)
+        return false;
+    HPDF_Array run = NULL;
+    unsigned prev = 0, len = 0;
+    for (size_t i = 0; i < n; i++) {
+        const entry *e = sorted[i];
+        if (!run || e->code != prev + 1 || len >= 8000) {
+            run = HPDF_Array_New(cid->mmgr);
+            if (!run || HPDF_Array_AddNumber(w2, e->code) != HPDF_OK || HPDF_Array_Add(w2, run) != HPDF_OK)
+                return false;
+            len = 0;
+        }
+        if (add_milli(run, e->w1y) != HPDF_OK || add_milli(run, e->vx) != HPDF_OK ||
+            add_milli(run, e->vy) != HPDF_OK)
+            return false;
+        prev = e->code;
+        len += 3;
+    }
+    return true;
+}
+
+/* The ToUnicode CMap: bfchar blocks of at most 100, UTF-16BE targets. */
+static bool write_tounicode(tb_pdffont *f, entry **sorted, size_t n) {
+    pdfbuf b = {0};
+    pdfbuf_str(&b,
+               "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+               "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+               "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+               "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+    size_t i = 0;
+    while (i < n) {
+        size_t k = 0, j = i;
+        for (; j < n && k < 100; j++) k += sorted[j]->ntext > 0;
+        if (k) {
+            pdfbuf_uint(&b, k);
+            pdfbuf_str(&b, " beginbfchar\n");
+            for (size_t t = i; t < j; t++) {
+                const entry *e = sorted[t];
+                if (!e->ntext) continue;
+                pdfbuf_char(&b, '<');
+                pdfbuf_hex4(&b, e->code);
+                pdfbuf_str(&b, "> <");
+                const unsigned char *p = (const unsigned char *)entry_text(f, e);
+                const unsigned char *end = p + e->ntext;
+                unsigned units = 0;
+                while (p < end && units < 250) { /* a target is at most 512 bytes */
+                    uint32_t c = pdf_utf8_next(&p, end);
+                    if (c >= 0x10000) {
+                        c -= 0x10000;
+                        pdfbuf_hex4(&b, 0xD800 + (c >> 10));
+                        pdfbuf_hex4(&b, 0xDC00 + (c & 0x3FF));
+                        units += 2;
+                    } else {
+                        pdfbuf_hex4(&b, c);
+                        units++;
+                    }
+                }
+                pdfbuf_str(&b, ">\n");
+            }
+            pdfbuf_str(&b, "endbfchar\n");
+        }
+        i = j;
+    }
+    pdfbuf_str(&b, "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    bool ok = pdfbuf_ok(&b) &&
+              HPDF_Stream_Write(f->tounicode->stream, (const HPDF_BYTE *)b.p, (HPDF_UINT)b.n) == HPDF_OK;
+    if (!pdfbuf_ok(&b)) tb_error(f->set->ctx, f->set->file, 0, 0, "out of memory");
+    pdfbuf_free(&b);
+    return ok;
+}
+
+/* "ABCDEF+Name": the tag is a hash of the name and the (code, glyph) set,
+** so the same glyphs give the same name in every build. */
+static void subset_name(const tb_pdffont *f, entry **sorted, size_t n, const char *ps, char *out,
+                        size_t cap) {
+    uint64_t h = fnv(FNV0, ps, strlen(ps));
+    for (size_t i = 0; i < n; i++) {
+        unsigned char k[6] = {(unsigned char)(sorted[i]->code >> 8), (unsigned char)sorted[i]->code,
+                              (unsigned char)(sorted[i]->gid >> 24), (unsigned char)(sorted[i]->gid >> 16),
+                              (unsigned char)(sorted[i]->gid >> 8), (unsigned char)sorted[i]->gid};
+        h = fnv(h, k, sizeof k);
+    }
+    h = fnv(h, f->vertical ? "V" : "H", 1);
+    char tag[7];
+    for (int i = 0; i < 6; i++, h /= 26) tag[i] = (char)('A' + h % 26);
+    tag[6] = 0;
+    /* 127 is libharu's name limit; "-Identity-H" follows on the Type0 */
+    snprintf(out, cap, "%s+%.100s", tag, ps);
+}
+
+/* The PostScript name, or the catalogue id, as a PDF name. */
+static void ps_name(tb_pdffont *f, char *out, size_t cap) {
+    const tb_face_metrics *m = tb_face_get_metrics(f->face);
+    copy_cstr(out, cap, m->psname && *m->psname ? m->psname : tb_face_id(f->face));
+    for (char *p = out; *p; p++)
+        if (*p <= ' ' || *p > '~' || strchr("()<>[]{}/%#", *p)) *p = '-';
+}
+
+static bool finish_font(tb_pdffont *f) {
+    tb_pdffonts *s = f->set;
+    bool ok = false;
+    hb_subset_input_t *in = NULL;
+    hb_subset_plan_t *plan = NULL;
+    hb_face_t *sub = NULL;
+    hb_blob_t *blob = NULL;
+    entry **sorted = NULL;
+    unsigned char *map = NULL;
+
+    sorted = malloc((f->n ? f->n : 1) * sizeof *sorted);
+    if (!sorted) goto oom;
+    for (size_t i = 0; i < f->n; i++) sorted[i] = &f->e[i];
+    qsort(sorted, f->n, sizeof *sorted, by_code);
+
+    /* subset: the glyphs used and .notdef, no Unicode, no layout tables */
+    in = hb_subset_input_create_or_fail();
+    if (!in) goto oom;
+    hb_set_t *gs = hb_subset_input_glyph_set(in);
+    hb_set_add(gs, 0);
+    for (size_t i = 0; i < f->n; i++) hb_set_add(gs, f->e[i].gid);
+    hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
+    static const char *const dropped[] = {"GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "DSIG",
+                                          "meta", "kern", "hdmx", "VDMX", "LTSH", "gasp"};
+    for (size_t i = 0; i < sizeof dropped / sizeof *dropped; i++)
+        hb_set_add(drop, hb_tag_from_string(dropped[i], 4));
+    if (!f->vertical) {
+        hb_set_add(drop, HB_TAG('v', 'h', 'e', 'a'));
+        hb_set_add(drop, HB_TAG('v', 'm', 't', 'x'));
+        hb_set_add(drop, HB_TAG('V', 'O', 'R', 'G'));
+    }
+    hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NOTDEF_OUTLINE |
+                                      (f->cff && !f->cid_keyed ? HB_SUBSET_FLAGS_RETAIN_GIDS : 0));
+    plan = hb_subset_plan_create_or_fail(tb_face_hb_face(f->face), in);
+    sub = plan ? hb_subset_plan_execute_or_fail(plan) : NULL;
+    if (!sub) {
+        tb_error(s->ctx, s->file, 0, 0, "font '%s' (%s): hb-subset failed", tb_face_id(f->face),
+                 tb_face_path(f->face));
+        goto done;
+    }
+    blob = f->cff ? hb_face_reference_table(sub, HB_TAG('C', 'F', 'F', ' ')) : hb_face_reference_blob(sub);
+    unsigned len = 0;
+    const char *data = hb_blob_get_data(blob, &len);
+    if (!len) {
+        tb_error(s->ctx, s->file, 0, 0, "font '%s' (%s): hb-subset produced an empty font",
+                 tb_face_id(f->face), tb_face_path(f->face));
+        goto done;
+    }
+
+    /* the font file */
+    f->file = new_stream(s);
+    if (!f->file) goto done;
+    if (f->cff) {
+        if (HPDF_Dict_AddName(f->file, "Subtype", "CIDFontType0C") != HPDF_OK ||
+            HPDF_Dict_Add(f->desc, "FontFile3", f->file) != HPDF_OK)
+            goto done;
+    } else if (HPDF_Dict_AddNumber(f->file, "Length1", (HPDF_INT32)len) != HPDF_OK ||
+               HPDF_Dict_Add(f->desc, "FontFile2", f->file) != HPDF_OK) {
+        goto done;
+    }
+    if (HPDF_Stream_Write(f->file->stream, (const HPDF_BYTE *)data, len) != HPDF_OK) goto done;
+
+    /* CIDToGIDMap: the subset's glyph id of every CID, 2 bytes big-endian */
+    if (!f->cff) {
+        unsigned max = f->n ? sorted[f->n - 1]->code : 0;
+        size_t nmap = 2 * ((size_t)max + 1);
+        map = calloc(nmap, 1);
+        if (!map) goto oom;
+        const hb_map_t *o2n = hb_subset_plan_old_to_new_glyph_mapping(plan);
+        for (size_t i = 0; i < f->n; i++) {
+            hb_codepoint_t g = hb_map_get(o2n, f->e[i].gid);
+            if (g == HB_MAP_VALUE_INVALID || g > 65535) {
+                tb_error(s->ctx, s->file, 0, 0, "font '%s': glyph %u missing from its subset",
+                         tb_face_id(f->face), (unsigned)f->e[i].gid);
+                goto done;
+            }
+            map[2 * f->e[i].code] = (unsigned char)(g >> 8);
+            map[2 * f->e[i].code + 1] = (unsigned char)g;
+        }
+        if (HPDF_Stream_Write(f->cidmap->stream, map, (HPDF_UINT)nmap) != HPDF_OK) goto done;
+    }
+
+    /* names */
+    char ps[128], base[128], t0[160];
+    ps_name(f, ps, sizeof ps);
+    subset_name(f, sorted, f->n, ps, base, sizeof base);
+    if (HPDF_Dict_AddName(f->desc, "FontName", base) != HPDF_OK ||
+        HPDF_Dict_AddName(f->cid_h, "BaseFont", base) != HPDF_OK)
+        goto done;
+    snprintf(t0, sizeof t0, "%s-Identity-H", base);
+    if (HPDF_Dict_AddName(f->type0_h, "BaseFont", t0) != HPDF_OK) goto done;
+    if (!write_w(f->cid_h, sorted, f->n)) goto done;
+    if (f->type0_v) {
+        snprintf(t0, sizeof t0, "%s-Identity-V", base);
+        if (HPDF_Dict_AddName(f->cid_v, "BaseFont", base) != HPDF_OK ||
+            HPDF_Dict_AddName(f->type0_v, "BaseFont", t0) != HPDF_OK || !write_w(f->cid_v, sorted, f->n) ||
+            !write_w2(f->cid_v, sorted, f->n))
+            goto done;
+    }
+    ok = write_tounicode(f, sorted, f->n);
+    goto done;
+oom:
+    tb_error(s->ctx, s->file, 0, 0, "out of memory");
+done:
+    free(map);
+    free(sorted);
+    hb_blob_destroy(blob);
+    hb_face_destroy(sub);
+    hb_subset_plan_destroy(plan);
+    hb_subset_input_destroy(in);
+    return ok;
+}
+
+bool tb_pdffonts_finish(tb_pdffonts *s) {
+    if (s->finished) {
+        tb_error(s->ctx, s->file, 0, 0, "internal: fonts finished twice");
+        return false;
+    }
+    s->finished = true;
+    for (tb_pdffont *f = s->first; f; f = f->next)
+        if (!finish_font(f)) return false;
+    return true;
+}

@@ -1,0 +1,805 @@
+/*
+** render.c — laid-out pages to a PDF through libharu; see render.h.
+**
+** libharu owns the document: pages, graphics, annotations, outline, info,
+** catalog.  Text is the exception: glyph runs are written as raw Tf/Tm/TJ
+** operators into the page stream with codes of the Type0 fonts made by
+** pdffont.c, always between libharu's own GSave/BeginText and
+** EndText/GRestore so that its idea of the graphics state stays true.
+**
+** The steps, in order (tb_render_pdf):
+**   1. HPDF_New, compression on before the first page;
+**   2. every page created and sized first (links and the outline may point
+**      forward);
+**   3. each page's items drawn in order, then (print) trim marks and slug;
+**   4. (web) outline; document info, catalog entries;
+**   5. fonts subset and finished, once;
+**   6. saved into memory with a placeholder /ID, which is then replaced by
+**      the MD5 of the saved bytes (see fix_id()).
+**
+** Variants.  WEB: MediaBox = trim, DeviceRGB colours, /Lang, DisplayDocTitle,
+** outline and links.  PRINT (aimed at PDF/X-1a:2001): MediaBox = trim plus
+** MARGIN on each side for marks and slug, TrimBox and BleedBox, DeviceCMYK
+** only, fills touching the trim extended into the bleed, Japanese double
+** trim marks, an output intent and the GTS_PDFX keys; no annotations and no
+** outline (PDF/X-1a wants neither links nor actions on the sheet).
+**
+** Errors.  libharu's handler records the first error; its state is checked
+** after every step and any error makes the render fail (reported once, with
+** the step).  Nothing survives a failure: the document is freed, *out NULL.
+**
+** Reproducibility.  No clock, no randomness: dates come from opts->epoch
+** (UTC), subset tags from the glyph sets, the /ID from the bytes.
+*/
+#include "render.h"
+#include <hpdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../font/font.h"
+#include "image.h"
+#include "pdfbuf.h"
+#include "pdffont.h"
+
+#define MM (72.0f / 25.4f)
+#define DEFAULT_BLEED (3 * MM)   /* pt */
+#define PRINT_MARGIN (20 * MM)   /* pt: media beyond the trim, each side */
+#define MARK_REACH (13 * MM)     /* pt: trim marks end this far out */
+#define MARK_WIDTH 0.1f          /* pt */
+#define SLUG_SIZE 6.0f           /* pt */
+
+typedef struct image_ref {
+    const char *path;  /* borrowed from the pages */
+    HPDF_Image img;    /* owned by the document */
+} image_ref;
+
+typedef struct rstate {
+    tb_ctx *ctx;
+    const tb_pages *pages;        /* borrowed */
+    const tb_render_opts *opts;   /* borrowed */
+    const char *file;             /* borrowed: name used in diagnostics */
+    HPDF_Doc pdf;                 /* owned */
+    HPDF_STATUS err, detail;      /* first error libharu reported */
+    bool reported;                /* the libharu error is in ctx->diags */
+    const char *doing;            /* the current step, for messages */
+    tb_pdffonts *fonts;           /* owned */
+    HPDF_Page *hp;                /* owned array: the libharu page of each page */
+    bool print;
+    float margin;                 /* pt: media beyond the trim on each side */
+    float bleed;                  /* pt: print only */
+    pdfbuf ops;                   /* owned: raw operators not yet written */
+    image_ref *images;            /* owned array: each file loaded once */
+    size_t nimages;
+    tb_face *slug_face;           /* (transfer none) first face of the pages */
+} rstate;
+
+/* ---- errors --------------------------------------------------------- */
+
+static void on_hpdf_error(HPDF_STATUS err, HPDF_STATUS detail, void *data) {
+    rstate *rs = data;
+    if (!rs->err) {
+        rs->err = err;
+        rs->detail = detail;
+    }
+}
+
+static const char *hpdf_error_name(HPDF_STATUS e) {
+    switch (e) {
+    case HPDF_FAILD_TO_ALLOC_MEM: return "out of memory";
+    case HPDF_FILE_IO_ERROR: return "file I/O error";
+    case HPDF_FILE_OPEN_ERROR: return "cannot open file";
+    case HPDF_INVALID_PNG_IMAGE: return "invalid PNG image";
+    case HPDF_LIBPNG_ERROR: return "libpng error";
+    case HPDF_INVALID_JPEG_DATA: return "invalid JPEG data";
+    case HPDF_UNSUPPORTED_JPEG_FORMAT: return "unsupported JPEG format";
+    case HPDF_INVALID_PARAMETER: return "invalid parameter";
+    case HPDF_PAGE_OUT_OF_RANGE: return "value out of range";
+    case HPDF_PAGE_INVALID_SIZE: return "invalid page size";
+    case HPDF_PAGE_INVALID_GMODE: return "operator not allowed here";
+    case HPDF_ARRAY_COUNT_ERR: return "array too long";
+    case HPDF_DICT_COUNT_ERR: return "dictionary too long";
+    case HPDF_INVALID_OBJECT: return "invalid object";
+    case HPDF_STREAM_EOF: return "unexpected end of data";
+    default: return "error";
+    }
+}
+
+/* True while libharu has no error pending.  Errors raised through the
+** handler and errors only set in the document (HPDF_SetError) both count. */
+static bool hpdf_ok(rstate *rs) {
+    return !rs->err && HPDF_GetError(rs->pdf) == HPDF_OK;
+}
+
+/* Report the pending libharu error once; STATUS is a failing return value
+** when libharu recorded nothing (a skipped stream write). */
+static void report_hpdf(rstate *rs, HPDF_STATUS status) {
+    if (rs->reported) return;
+    HPDF_STATUS e = rs->err, d = rs->detail;
+    if (!e && rs->pdf) {
+        e = HPDF_GetError(rs->pdf);
+        d = HPDF_GetErrorDetail(rs->pdf);
+    }
+    if (!e) e = status;
+    if (!e) return;
+    rs->reported = true;
+    tb_error(rs->ctx, rs->file, 0, 0, "PDF library: %s (0x%04X, detail %u) while %s", hpdf_error_name(e),
+             (unsigned)e, (unsigned)d, rs->doing);
+}
+
+/* ---- coordinates and colour ----------------------------------------- */
+
+/* Page coordinates (pt from the trim's top-left, y down) to PDF space. */
+static float px(const rstate *rs, float x) { return rs->margin + x; }
+static float py(const rstate *rs, const tb_page *pg, float y) { return rs->margin + pg->h - y; }
+
+static float clamp01(float v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
+
+static void set_fill(rstate *rs, HPDF_Page page, const tb_color *c) {
+    if (rs->print) {
+        HPDF_Page_SetCMYKFill(page, clamp01(c->c), clamp01(c->m), clamp01(c->y), clamp01(c->k));
+    } else if (c->has_rgb) {
+        HPDF_Page_SetRGBFill(page, clamp01(c->r), clamp01(c->g), clamp01(c->b));
+    } else { /* naive: no colour management on the web */
+        float k = 1 - clamp01(c->k);
+        HPDF_Page_SetRGBFill(page, (1 - clamp01(c->c)) * k, (1 - clamp01(c->m)) * k, (1 - clamp01(c->y)) * k);
+    }
+}
+
+static void set_stroke(rstate *rs, HPDF_Page page, const tb_color *c) {
+    if (rs->print) {
+        HPDF_Page_SetCMYKStroke(page, clamp01(c->c), clamp01(c->m), clamp01(c->y), clamp01(c->k));
+    } else if (c->has_rgb) {
+        HPDF_Page_SetRGBStroke(page, clamp01(c->r), clamp01(c->g), clamp01(c->b));
+    } else {
+        float k = 1 - clamp01(c->k);
+        HPDF_Page_SetRGBStroke(page, (1 - clamp01(c->c)) * k, (1 - clamp01(c->m)) * k, (1 - clamp01(c->y)) * k);
+    }
+}
+
+/* ---- raw content ---------------------------------------------------- */
+
+/* Write the pending raw operators into PAGE's content stream. */
+static bool flush_ops(rstate *rs, HPDF_Page page) {
+    if (!pdfbuf_ok(&rs->ops)) {
+        tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+        return false;
+    }
+    if (!rs->ops.n) return true;
+    HPDF_Stream st = ((HPDF_PageAttr)page->attr)->stream;
+    HPDF_STATUS r = HPDF_Stream_Write(st, (const HPDF_BYTE *)rs->ops.p, (HPDF_UINT)rs->ops.n);
+    pdfbuf_reset(&rs->ops);
+    if (r != HPDF_OK) report_hpdf(rs, r);
+    return r == HPDF_OK;
+}
+
+/* ---- glyph runs ----------------------------------------------------- */
+
+/* The run's text for glyph G, or NULL when it has none or is out of range. */
+static const char *glyph_text(const tb_glyph_run *r, const tb_glyph *g, size_t *n) {
+    *n = 0;
+    if (!g->ntext || !r->text || g->text > r->ntext || g->ntext > r->ntext - g->text) return NULL;
+    *n = g->ntext;
+    return r->text + g->text;
+}
+
+/* One run: Tf, then a TJ array per stretch of glyphs on one line across
+** the writing direction (a new Tm where a glyph is raised, lowered or, in
+** vertical text, shifted sideways).  Along the line every glyph lands at
+** its own x (y): the pen is where PDF will put the next glyph after the
+** declared width, and a TJ number moves it to the wanted place. */
+static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_glyph_run *r) {
+    if (!r->n) return true;
+    if (!r->face || !(r->size > 0) || !r->glyphs) {
+        tb_error(rs->ctx, rs->file, 0, 0, "internal: a glyph run without face, size or glyphs");
+        return false;
+    }
+    if (!tb_face_open(rs->ctx, r->face)) return false;
+    tb_pdffont *f = tb_pdffonts_get(rs->fonts, r->face);
+    HPDF_Dict t0 = f ? tb_pdffont_type0(f, r->vertical) : NULL;
+    const char *name = t0 ? HPDF_Page_GetLocalFontName(page, (HPDF_Font)t0) : NULL;
+    if (!name) return false;
+    const bool vert = r->vertical;
+    const double size = r->size;
+    const float ox = px(rs, r->x), oy = py(rs, pg, r->y);
+
+    HPDF_Page_GSave(page);
+    set_fill(rs, page, &r->color);
+    if (r->fake_bold) {
+        set_stroke(rs, page, &r->color);
+        HPDF_Page_SetLineWidth(page, r->size / 30);
+    }
+    HPDF_Page_BeginText(page);
+    if (r->fake_bold) HPDF_Page_SetTextRenderingMode(page, HPDF_FILL_THEN_STROKE);
+    if (!hpdf_ok(rs)) return false;
+    pdfbuf *b = &rs->ops;
+    pdfbuf_char(b, '/');
+    pdfbuf_str(b, name);
+    pdfbuf_char(b, ' ');
+    pdfbuf_num(b, size, 4);
+    pdfbuf_str(b, " Tf\n");
+
+    bool in_tj = false, in_hex = false;
+    float cross0 = 0;  /* pt: the stretch's offset across the line */
+    double pen = 0;    /* pt along the line from the run origin (x right, y down) */
+    for (size_t i = 0; i < r->n; i++) {
+        const tb_glyph *g = &r->glyphs[i];
+        size_t nt;
+        const char *t = glyph_text(r, g, &nt);
+        tb_pdfglyph pgl;
+        if (!tb_pdffont_glyph(f, g->gid, t, nt, &pgl)) return false;
+        float along = vert ? g->y : g->x, cross = vert ? g->x : g->y;
+        if (!in_tj || fabsf(cross - cross0) > 0.0005f) {
+            if (in_hex) pdfbuf_char(b, '>');
+            if (in_tj) pdfbuf_str(b, "] TJ\n");
+            if (!flush_ops(rs, page)) return false;
+            HPDF_Page_SetTextMatrix(page, 1, 0, 0, 1, ox + g->x, oy - g->y);
+            if (!hpdf_ok(rs)) return false;
+            pdfbuf_char(b, '[');
+            in_tj = true;
+            in_hex = false;
+            cross0 = cross;
+            pen = along;
+        }
+        /* horizontal: a positive number moves left; vertical: down */
+        double shift = along - pen;
+        long n100 = lround((vert ? shift : -shift) * 1000.0 / size * 100.0);
+        if (n100) {
+            if (in_hex) pdfbuf_char(b, '>');
+            in_hex = false;
+            pdfbuf_num(b, n100 / 100.0, 2);
+            pen += (vert ? n100 : -n100) / 100.0 * size / 1000.0;
+        }
+        if (!in_hex) pdfbuf_char(b, '<');
+        in_hex = true;
+        pdfbuf_hex4(b, pgl.code);
+        pen += (vert ? -pgl.w1y : pgl.w) * size / 1000.0;
+    }
+    if (in_hex) pdfbuf_char(b, '>');
+    pdfbuf_str(b, "] TJ\n");
+    if (!flush_ops(rs, page)) return false;
+    HPDF_Page_EndText(page);
+    HPDF_Page_GRestore(page);
+    return hpdf_ok(rs);
+}
+
+/* ---- rectangles, rules, images, links ------------------------------- */
+
+static bool draw_rect(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_rect_item *r) {
+    if (!r->fill && !r->stroke) return true;
+    float x0 = fminf(r->x, r->x + r->w), x1 = fmaxf(r->x, r->x + r->w);
+    float y0 = fminf(r->y, r->y + r->h), y1 = fmaxf(r->y, r->y + r->h);
+    if (rs->print && r->fill && !r->stroke) {
+        /* a fill touching the trim runs on to the bleed edge */
+        const float eps = 0.01f;
+        if (x0 <= eps) x0 = fminf(x0, -rs->bleed);
+        if (y0 <= eps) y0 = fminf(y0, -rs->bleed);
+        if (x1 >= pg->w - eps) x1 = fmaxf(x1, pg->w + rs->bleed);
+        if (y1 >= pg->h - eps) y1 = fmaxf(y1, pg->h + rs->bleed);
+    }
+    HPDF_Page_GSave(page);
+    if (r->fill) set_fill(rs, page, &r->fill_color);
+    if (r->stroke) {
+        set_stroke(rs, page, &r->stroke_color);
+        HPDF_Page_SetLineWidth(page, r->stroke_width > 0 ? r->stroke_width : 0);
+    }
+    HPDF_Page_Rectangle(page, px(rs, x0), py(rs, pg, y1), x1 - x0, y1 - y0);
+    if (r->fill && r->stroke) HPDF_Page_FillStroke(page);
+    else if (r->fill) HPDF_Page_Fill(page);
+    else HPDF_Page_Stroke(page);
+    HPDF_Page_GRestore(page);
+    return hpdf_ok(rs);
+}
+
+static bool draw_rule(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_rule_item *r) {
+    float w = r->width > 0 ? r->width : 0;
+    HPDF_Page_GSave(page);
+    set_stroke(rs, page, &r->color);
+    HPDF_Page_SetLineWidth(page, w);
+    if (r->dotted) {
+        /* libharu 2.3.0 takes whole points: dots of ~w, gaps of ~2w */
+        long on = lroundf(w), off = lroundf(2 * w);
+        HPDF_UINT16 dash[2] = {(HPDF_UINT16)(on < 1 ? 1 : on > 100 ? 100 : on),
+                               (HPDF_UINT16)(off < 1 ? 1 : off > 100 ? 100 : off)};
+        HPDF_Page_SetLineCap(page, HPDF_BUTT_END);
+        HPDF_Page_SetDash(page, dash, 2, 0);
+    }
+    HPDF_Page_MoveTo(page, px(rs, r->x1), py(rs, pg, r->y1));
+    HPDF_Page_LineTo(page, px(rs, r->x2), py(rs, pg, r->y2));
+    HPDF_Page_Stroke(page);
+    HPDF_Page_GRestore(page);
+    return hpdf_ok(rs);
+}
+
+/* The image at PATH, loaded once per document.  NULL on failure (reported
+** here or left in libharu). */
+static HPDF_Image load_image(rstate *rs, const char *path) {
+    for (size_t i = 0; i < rs->nimages; i++)
+        if (!strcmp(rs->images[i].path, path)) return rs->images[i].img;
+    HPDF_Image img = tb_image_load(rs->ctx, rs->pdf, path);
+    if (!img) return NULL;
+    image_ref *v = realloc(rs->images, (rs->nimages + 1) * sizeof *v);
+    if (!v) {
+        tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+        return NULL;
+    }
+    rs->images = v;
+    rs->images[rs->nimages].path = path;
+    rs->images[rs->nimages++].img = img;
+    const char *cs = HPDF_Image_GetColorSpace(img);
+    if (rs->print && cs && strcmp(cs, "DeviceCMYK") && strcmp(cs, "DeviceGray"))
+        tb_warning(rs->ctx, path, 0, 0, "image is %s: the print PDF wants CMYK or grey images", cs);
+    return img;
+}
+
+static bool draw_image(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_image_item *im) {
+    if (!im->path) {
+        tb_error(rs->ctx, rs->file, 0, 0, "internal: an image item without a file");
+        return false;
+    }
+    HPDF_Image img = load_image(rs, im->path);
+    if (!img) return false;
+    HPDF_Page_DrawImage(page, img, px(rs, im->x), py(rs, pg, im->y + im->h), im->w, im->h);
+    return hpdf_ok(rs);
+}
+
+/* [page /XYZ left top null]: opens PAGE with Y (pt from the trim top) at
+** the top of the window, keeping the reader's zoom (libharu's own
+** HPDF_Destination_SetXYZ refuses a null zoom). */
+static HPDF_Destination dest_at(rstate *rs, int page, float y) {
+    const tb_page *pg = &rs->pages->pages[page];
+    HPDF_Page target = rs->hp[page];
+    HPDF_Destination d = HPDF_Page_CreateDestination(target);
+    if (!d) return NULL;
+    HPDF_Array_Clear(d);
+    float top = py(rs, pg, y < 0 ? 0 : y);
+    if (HPDF_Array_Add(d, target) != HPDF_OK || HPDF_Array_AddName(d, "XYZ") != HPDF_OK ||
+        HPDF_Array_AddReal(d, px(rs, 0)) != HPDF_OK || HPDF_Array_AddReal(d, top) != HPDF_OK ||
+        HPDF_Array_Add(d, HPDF_Null_New(rs->pdf->mmgr)) != HPDF_OK)
+        return NULL;
+    return d;
+}
+
+static bool draw_link(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_link_item *l) {
+    HPDF_Rect rect = {px(rs, l->x), py(rs, pg, l->y + l->h), px(rs, l->x + l->w), py(rs, pg, l->y)};
+    HPDF_Annotation a;
+    if (l->uri) {
+        a = HPDF_Page_CreateURILinkAnnot(page, rect, l->uri);
+    } else {
+        if (l->page < 0 || (size_t)l->page >= rs->pages->n) {
+            tb_warning(rs->ctx, rs->file, 0, 0, "internal: a link to page %d of %zu dropped", l->page + 1,
+                       rs->pages->n);
+            return true;
+        }
+        HPDF_Destination d = dest_at(rs, l->page, l->target_y);
+        a = d ? HPDF_Page_CreateLinkAnnot(page, rect, d) : NULL;
+    }
+    if (a) HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0);
+    return a && hpdf_ok(rs);
+}
+
+/* ---- print furniture ------------------------------------------------ */
+
+static void seg(HPDF_Page p, float x0, float y0, float x1, float y1) {
+    HPDF_Page_MoveTo(p, x0, y0);
+    HPDF_Page_LineTo(p, x1, y1);
+}
+
+/* Japanese double trim marks (トンボ), in registration colour, outside the
+** BleedBox.  At each corner, pointing outward: both trim lines extended
+** from the bleed distance to MARK_REACH, both bleed lines from the trim
+** line to MARK_REACH.  At each edge's middle: a 20 mm stroke on the bleed
+** line and a stroke from it out to MARK_REACH. */
+static bool draw_marks(rstate *rs, HPDF_Page page, const tb_page *pg) {
+    const float l = rs->margin, r = rs->margin + pg->w, bo = rs->margin, t = rs->margin + pg->h;
+    const float b = fminf(rs->bleed, MARK_REACH - 2 * MM), o = MARK_REACH, half = 10 * MM;
+    HPDF_Page_GSave(page);
+    HPDF_Page_SetLineWidth(page, MARK_WIDTH);
+    HPDF_Page_SetLineCap(page, HPDF_BUTT_END);
+    HPDF_Page_SetCMYKStroke(page, 1, 1, 1, 1);
+    const float cx[4] = {l, r, l, r}, cy[4] = {bo, bo, t, t};
+    for (int i = 0; i < 4; i++) {
+        float sx = i % 2 ? 1 : -1, sy = i < 2 ? -1 : 1;
+        seg(page, cx[i], cy[i] + sy * b, cx[i], cy[i] + sy * o);                  /* trim line, vertical */
+        seg(page, cx[i] + sx * b, cy[i], cx[i] + sx * o, cy[i]);                  /* trim line, horizontal */
+        seg(page, cx[i] + sx * b, cy[i], cx[i] + sx * b, cy[i] + sy * o);         /* bleed line, vertical */
+        seg(page, cx[i], cy[i] + sy * b, cx[i] + sx * o, cy[i] + sy * b);         /* bleed line, horizontal */
+    }
+    float mx = (l + r) / 2, my = (bo + t) / 2;
+    seg(page, mx - half, t + b, mx + half, t + b);
+    seg(page, mx, t + b, mx, t + o);
+    seg(page, mx - half, bo - b, mx + half, bo - b);
+    seg(page, mx, bo - b, mx, bo - o);
+    seg(page, l - b, my - half, l - b, my + half);
+    seg(page, l - b, my, l - o, my);
+    seg(page, r + b, my - half, r + b, my + half);
+    seg(page, r + b, my, r + o, my);
+    HPDF_Page_Stroke(page);
+    HPDF_Page_GRestore(page);
+    return hpdf_ok(rs);
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
+static void civil(long long days, int *y, int *m, int *d) {
+    long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    long long doe = z - era * 146097;
+    long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static HPDF_Date epoch_date(long long t) {
+    long long days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), secs = t - days * 86400;
+    HPDF_Date d = {0};
+    civil(days, &d.year, &d.month, &d.day);
+    d.hour = (int)(secs / 3600);
+    d.minutes = (int)(secs / 60 % 60);
+    d.seconds = (int)(secs % 60);
+    d.ind = 'Z';
+    return d;
+}
+
+/* The slug line under the trim: guide, page, build date; in the first face
+** of the document (ASCII only; glyphs the face lacks are left out). */
+static bool draw_slug(rstate *rs, HPDF_Page page, const tb_page *pg, size_t index) {
+    if (!rs->slug_face) return true;
+    hb_font_t *font = tb_face_hb_font(rs->slug_face);
+    if (!font) return true;
+    HPDF_Date d = epoch_date(rs->opts->epoch);
+    char text[256];
+    snprintf(text, sizeof text, "%.120s    %zu / %zu    %04d-%02d-%02d %02d:%02d UTC",
+             rs->opts->guide_name ? rs->opts->guide_name : "tebiki", index + 1, rs->pages->n, d.year, d.month,
+             d.day, d.hour, d.minutes);
+    for (char *p = text; *p; p++)
+        if (*p < ' ' || *p > '~') *p = '?';
+    hb_buffer_t *buf = hb_buffer_create();
+    hb_buffer_add_utf8(buf, text, -1, 0, -1);
+    hb_buffer_set_direction(buf, HB_DIRECTION_LTR);
+    hb_buffer_set_script(buf, HB_SCRIPT_LATIN);
+    hb_buffer_set_language(buf, hb_language_from_string("en", -1));
+    hb_shape(font, buf, NULL, 0);
+    unsigned n = 0;
+    const hb_glyph_info_t *gi = hb_buffer_get_glyph_infos(buf, &n);
+    const hb_glyph_position_t *gp = hb_buffer_get_glyph_positions(buf, NULL);
+    tb_glyph *gl = calloc(n ? n : 1, sizeof *gl);
+    if (!gl) {
+        hb_buffer_destroy(buf);
+        tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+        return false;
+    }
+    double k = SLUG_SIZE / tb_face_upem(rs->slug_face), pen = 0;
+    size_t len = strlen(text), m = 0;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned end = (unsigned)len;
+        for (unsigned j = i + 1; j < n; j++)
+            if (gi[j].cluster != gi[i].cluster) {
+                end = gi[j].cluster;
+                break;
+            }
+        bool first = i == 0 || gi[i - 1].cluster != gi[i].cluster;
+        if (gi[i].codepoint) {
+            gl[m].gid = gi[i].codepoint;
+            gl[m].x = (float)((pen + gp[i].x_offset) * k);
+            gl[m].y = (float)(-gp[i].y_offset * k);
+            gl[m].advance = (float)(gp[i].x_advance * k);
+            gl[m].text = gi[i].cluster;
+            gl[m].ntext = first && end > gi[i].cluster ? end - gi[i].cluster : 0;
+            m++;
+        }
+        pen += gp[i].x_advance;
+    }
+    hb_buffer_destroy(buf);
+    tb_glyph_run run = {.face = rs->slug_face, .size = SLUG_SIZE, .color = {.k = 1},
+                        .x = 0, .y = pg->h + MARK_REACH + 8, .text = text, .ntext = len,
+                        .glyphs = gl, .n = m};
+    bool ok = draw_run(rs, page, pg, &run);
+    free(gl);
+    return ok;
+}
+
+/* ---- document-level objects ----------------------------------------- */
+
+/* A PDF text string: literal when printable ASCII, else UTF-16BE with a
+** byte order mark (as a hex string).  NULL when out of memory. */
+static void *text_string(rstate *rs, const char *s) {
+    bool ascii = true;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) ascii &= *p >= ' ' && *p <= '~';
+    if (ascii) return HPDF_String_New(rs->pdf->mmgr, s, NULL);
+    pdfbuf b = {0};
+    pdfbuf_add(&b, "\xFE\xFF", 2);
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end && b.n < 65000) {
+        uint32_t c = pdf_utf8_next(&p, end);
+        unsigned char u[4];
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            unsigned hi = 0xD800 + (c >> 10), lo = 0xDC00 + (c & 0x3FF);
+            u[0] = (unsigned char)(hi >> 8), u[1] = (unsigned char)hi, u[2] = (unsigned char)(lo >> 8),
+            u[3] = (unsigned char)lo;
+            pdfbuf_add(&b, u, 4);
+        } else {
+            u[0] = (unsigned char)(c >> 8), u[1] = (unsigned char)c;
+            pdfbuf_add(&b, u, 2);
+        }
+    }
+    void *o = pdfbuf_ok(&b) ? HPDF_Binary_New(rs->pdf->mmgr, (HPDF_BYTE *)b.p, (HPDF_UINT)b.n) : NULL;
+    pdfbuf_free(&b);
+    return o;
+}
+
+static bool info_text(rstate *rs, const char *key, const char *v) {
+    if (!v || !*v) return true;
+    void *s = text_string(rs, v);
+    return s && HPDF_Dict_Add(rs->pdf->info, key, s) == HPDF_OK;
+}
+
+static bool write_info(rstate *rs) {
+    const tb_doc_meta *m = &rs->pages->meta;
+    const char *title = m->title && *m->title ? m->title : rs->opts->guide_name;
+    HPDF_Date d = epoch_date(rs->opts->epoch);
+    if (HPDF_SetInfoDateAttr(rs->pdf, HPDF_INFO_CREATION_DATE, d) != HPDF_OK ||
+        HPDF_SetInfoDateAttr(rs->pdf, HPDF_INFO_MOD_DATE, d) != HPDF_OK || !rs->pdf->info)
+        return false;
+    if (!info_text(rs, "Title", title) || !info_text(rs, "Author", m->author) ||
+        !info_text(rs, "Subject", m->description) || !info_text(rs, "Keywords", m->keywords) ||
+        !info_text(rs, "Creator", "tebiki") || !info_text(rs, "Producer", "tebiki with libharu " HPDF_VERSION_TEXT))
+        return false;
+    if (rs->print) {
+        HPDF_Dict info = rs->pdf->info;
+        if (HPDF_Dict_Add(info, "GTS_PDFXVersion", HPDF_String_New(info->mmgr, "PDF/X-1:2001", NULL)) != HPDF_OK ||
+            HPDF_Dict_Add(info, "GTS_PDFXConformance", HPDF_String_New(info->mmgr, "PDF/X-1a:2001", NULL)) !=
+                HPDF_OK ||
+            HPDF_Dict_AddName(info, "Trapped", "False") != HPDF_OK)
+            return false;
+    }
+    return true;
+}
+
+static bool write_catalog(rstate *rs) {
+    HPDF_Dict cat = rs->pdf->catalog;
+    HPDF_MMgr mm = rs->pdf->mmgr;
+    if (rs->print) {
+        HPDF_Array intents = HPDF_Array_New(mm);
+        HPDF_Dict oi = HPDF_Dict_New(mm);
+        return intents && HPDF_Dict_Add(cat, "OutputIntents", intents) == HPDF_OK && oi &&
+               HPDF_Array_Add(intents, oi) == HPDF_OK && HPDF_Dict_AddName(oi, "Type", "OutputIntent") == HPDF_OK &&
+               HPDF_Dict_AddName(oi, "S", "GTS_PDFX") == HPDF_OK &&
+               HPDF_Dict_Add(oi, "OutputConditionIdentifier", HPDF_String_New(mm, "JC200103", NULL)) == HPDF_OK &&
+               HPDF_Dict_Add(oi, "OutputCondition", HPDF_String_New(mm, "Japan Color 2001 Coated", NULL)) ==
+                   HPDF_OK &&
+               HPDF_Dict_Add(oi, "RegistryName", HPDF_String_New(mm, "http://www.color.org", NULL)) == HPDF_OK &&
+               HPDF_Dict_Add(oi, "Info", HPDF_String_New(mm, "Japan Color 2001 Coated", NULL)) == HPDF_OK;
+    }
+    const char *lang = rs->pages->meta.lang;
+    if (lang && *lang && HPDF_Dict_Add(cat, "Lang", text_string(rs, lang)) != HPDF_OK) return false;
+    HPDF_Dict vp = HPDF_Dict_New(mm);
+    if (!vp || HPDF_Dict_Add(cat, "ViewerPreferences", vp) != HPDF_OK ||
+        HPDF_Dict_AddBoolean(vp, "DisplayDocTitle", HPDF_TRUE) != HPDF_OK)
+        return false;
+    if (rs->pages->right_to_left && HPDF_Dict_AddName(vp, "Direction", "R2L") != HPDF_OK) return false;
+    return true;
+}
+
+/* The outline: each entry under the nearest open entry of a lower level. */
+static bool write_outline(rstate *rs) {
+    HPDF_Outline parent[5] = {0}; /* [level]: last entry of that level */
+    for (size_t i = 0; i < rs->pages->n_outline; i++) {
+        const tb_outline_entry *e = &rs->pages->outline[i];
+        if (e->page < 0 || (size_t)e->page >= rs->pages->n) {
+            tb_warning(rs->ctx, rs->file, 0, 0, "internal: outline entry '%s' on page %d of %zu dropped",
+                       e->title ? e->title : "", e->page + 1, rs->pages->n);
+            continue;
+        }
+        int lv = e->level < 1 ? 1 : e->level > 4 ? 4 : e->level;
+        HPDF_Outline up = NULL;
+        for (int k = lv - 1; k >= 1 && !up; k--) up = parent[k];
+        HPDF_Outline o = HPDF_CreateOutline(rs->pdf, up, "", NULL);
+        void *title = o ? text_string(rs, e->title ? e->title : "") : NULL;
+        HPDF_Destination d = title ? dest_at(rs, e->page, e->y) : NULL;
+        if (!d || HPDF_Dict_Add(o, "Title", title) != HPDF_OK || HPDF_Outline_SetDestination(o, d) != HPDF_OK ||
+            HPDF_Outline_SetOpened(o, lv == 1) != HPDF_OK)
+            return false;
+        parent[lv] = o;
+        for (int k = lv + 1; k <= 4; k++) parent[k] = NULL;
+    }
+    if (rs->pages->n_outline) HPDF_SetPageMode(rs->pdf, HPDF_PAGE_MODE_USE_OUTLINE);
+    return hpdf_ok(rs);
+}
+
+/* ---- /ID ------------------------------------------------------------ */
+
+/* The trailer's /ID is written as two 16-byte placeholders of zeros;
+** after saving, both are replaced in place by the MD5 of the whole file
+** as saved (with the zeros), so the same input gives the same bytes and
+** different output gets a different /ID.  Same length: offsets hold. */
+static bool add_id_placeholder(rstate *rs) {
+    static const HPDF_BYTE zero[16] = {0};
+    HPDF_Array id = HPDF_Array_New(rs->pdf->mmgr);
+    return id && HPDF_Dict_Add(rs->pdf->trailer, "ID", id) == HPDF_OK &&
+           HPDF_Array_Add(id, HPDF_Binary_New(rs->pdf->mmgr, (HPDF_BYTE *)zero, 16)) == HPDF_OK &&
+           HPDF_Array_Add(id, HPDF_Binary_New(rs->pdf->mmgr, (HPDF_BYTE *)zero, 16)) == HPDF_OK;
+}
+
+static bool fix_id(unsigned char *buf, size_t len) {
+    /* the last trailer's /ID */
+    unsigned char *t = NULL;
+    for (size_t i = len >= 8 ? len - 8 : 0; i-- > 0;)
+        if (!memcmp(buf + i, "trailer", 7)) {
+            t = buf + i;
+            break;
+        }
+    if (!t) return false;
+    unsigned char *hex[2];
+    unsigned char *p = t, *end = buf + len;
+    while (p + 3 < end && memcmp(p, "/ID", 3)) p++;
+    for (int k = 0; k < 2; k++) {
+        while (p < end && *p != '<') p++;
+        if (end - p < 34 || p[33] != '>') return false;
+        for (int i = 1; i <= 32; i++)
+            if (p[i] != '0') return false;
+        hex[k] = p + 1;
+        p += 34;
+    }
+    HPDF_MD5_CTX md5;
+    HPDF_BYTE digest[16];
+    HPDF_MD5Init(&md5);
+    HPDF_MD5Update(&md5, buf, (HPDF_UINT32)len);
+    HPDF_MD5Final(digest, &md5);
+    static const char hx[] = "0123456789ABCDEF";
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 16; i++) {
+            hex[k][2 * i] = (unsigned char)hx[digest[i] >> 4];
+            hex[k][2 * i + 1] = (unsigned char)hx[digest[i] & 15];
+        }
+    return true;
+}
+
+/* ---- the document --------------------------------------------------- */
+
+static bool setup_pages(rstate *rs) {
+    rs->hp = calloc(rs->pages->n ? rs->pages->n : 1, sizeof *rs->hp);
+    if (!rs->hp) {
+        tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < rs->pages->n; i++) {
+        const tb_page *pg = &rs->pages->pages[i];
+        HPDF_Page p = HPDF_AddPage(rs->pdf);
+        if (!p) return false;
+        rs->hp[i] = p;
+        float m = rs->margin;
+        HPDF_Page_SetWidth(p, pg->w + 2 * m);
+        HPDF_Page_SetHeight(p, pg->h + 2 * m);
+        if (rs->print) {
+            /* libharu cannot create these with SetBoxValue; set after sizing */
+            HPDF_Box trim = {m, m, m + pg->w, m + pg->h};
+            HPDF_Box bleed = {m - rs->bleed, m - rs->bleed, m + pg->w + rs->bleed, m + pg->h + rs->bleed};
+            if (HPDF_Dict_Add(p, "TrimBox", HPDF_Box_Array_New(rs->pdf->mmgr, trim)) != HPDF_OK ||
+                HPDF_Dict_Add(p, "BleedBox", HPDF_Box_Array_New(rs->pdf->mmgr, bleed)) != HPDF_OK)
+                return false;
+        }
+        if (!hpdf_ok(rs)) return false;
+    }
+    return true;
+}
+
+static bool draw_page(rstate *rs, size_t index) {
+    const tb_page *pg = &rs->pages->pages[index];
+    HPDF_Page page = rs->hp[index];
+    for (const tb_item *it = pg->first; it; it = it->next) {
+        bool ok = true;
+        switch (it->kind) {
+        case TB_IT_GLYPHS: ok = draw_run(rs, page, pg, &it->u.glyphs); break;
+        case TB_IT_RECT: ok = draw_rect(rs, page, pg, &it->u.rect); break;
+        case TB_IT_RULE: ok = draw_rule(rs, page, pg, &it->u.rule); break;
+        case TB_IT_IMAGE: ok = draw_image(rs, page, pg, &it->u.image); break;
+        case TB_IT_LINK: ok = rs->print || draw_link(rs, page, pg, &it->u.link); break;
+        }
+        if (!ok) return false;
+    }
+    if (rs->print) return draw_marks(rs, page, pg) && draw_slug(rs, page, pg, index);
+    return true;
+}
+
+static tb_face *first_face(tb_ctx *ctx, const tb_pages *pages) {
+    for (size_t i = 0; i < pages->n; i++)
+        for (const tb_item *it = pages->pages[i].first; it; it = it->next)
+            if (it->kind == TB_IT_GLYPHS && it->u.glyphs.face && tb_face_open(ctx, it->u.glyphs.face))
+                return it->u.glyphs.face;
+    return NULL;
+}
+
+/* Save into libharu's memory stream and copy out into a malloc'd buffer. */
+static bool save(rstate *rs, unsigned char **out, size_t *len) {
+    if (HPDF_SaveToStream(rs->pdf) != HPDF_OK || !hpdf_ok(rs)) return false;
+    HPDF_UINT32 size = HPDF_GetStreamSize(rs->pdf);
+    unsigned char *buf = size ? malloc(size) : NULL;
+    if (!buf) {
+        tb_error(rs->ctx, rs->file, 0, 0, size ? "out of memory" : "empty PDF");
+        return false;
+    }
+    HPDF_UINT32 got = 0;
+    HPDF_ResetStream(rs->pdf);
+    while (got < size) {
+        HPDF_UINT32 n = size - got;
+        HPDF_STATUS st = HPDF_ReadFromStream(rs->pdf, buf + got, &n);
+        got += n;
+        if (st != HPDF_OK || !n) break;
+    }
+    if (got != size || !hpdf_ok(rs)) {
+        free(buf);
+        return false;
+    }
+    if (!fix_id(buf, size)) {
+        free(buf);
+        tb_error(rs->ctx, rs->file, 0, 0, "internal: the trailer /ID placeholder was not found");
+        return false;
+    }
+    *out = buf;
+    *len = size;
+    return true;
+}
+
+bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opts, unsigned char **out,
+                   size_t *len) {
+    *out = NULL;
+    *len = 0;
+    rstate rs = {.ctx = ctx, .pages = pages, .opts = opts, .doing = "creating the document"};
+    rs.file = opts->guide_name ? opts->guide_name : "tebiki";
+    rs.print = opts->variant == TB_VARIANT_PRINT;
+    if (rs.print) {
+        rs.bleed = pages->bleed > 0 ? pages->bleed : DEFAULT_BLEED;
+        rs.margin = fmaxf(PRINT_MARGIN, rs.bleed + 7 * MM);
+    }
+    size_t nerr = tb_diags_count(ctx->diags, TB_ERROR);
+    bool ok = false;
+
+    if (pages->n == 0) {
+        tb_error(ctx, rs.file, 0, 0, "internal: no pages to render");
+        return false;
+    }
+    rs.pdf = HPDF_New(on_hpdf_error, &rs);
+    if (!rs.pdf) {
+        tb_error(ctx, rs.file, 0, 0, "PDF library: cannot create a document (out of memory)");
+        return false;
+    }
+    /* PDF/X-1a:2001 is PDF 1.3; the web file uses /Lang and DisplayDocTitle (1.4+) */
+    rs.pdf->pdf_version = rs.print ? HPDF_VER_13 : HPDF_VER_17;
+    if (HPDF_SetCompressionMode(rs.pdf, HPDF_COMP_ALL) != HPDF_OK) goto fail;
+    if (!(rs.fonts = tb_pdffonts_new(ctx, rs.pdf, rs.file))) goto fail;
+    rs.slug_face = rs.print ? first_face(ctx, pages) : NULL;
+
+    rs.doing = "creating pages";
+    if (!setup_pages(&rs)) goto fail;
+    for (size_t i = 0; i < pages->n; i++) {
+        rs.doing = "drawing a page";
+        if (!draw_page(&rs, i)) goto fail;
+    }
+    rs.doing = "writing the outline";
+    if (!rs.print && !write_outline(&rs)) goto fail;
+    rs.doing = "writing document information";
+    if (!write_info(&rs) || !write_catalog(&rs)) goto fail;
+    rs.doing = "embedding fonts";
+    if (!tb_pdffonts_finish(rs.fonts) || !hpdf_ok(&rs)) goto fail;
+    rs.doing = "saving";
+    if (!add_id_placeholder(&rs) || !save(&rs, out, len)) goto fail;
+    ok = true;
+
+fail:
+    if (!ok) {
+        report_hpdf(&rs, 0);
+        if (tb_diags_count(ctx->diags, TB_ERROR) == nerr)
+            tb_error(ctx, rs.file, 0, 0, "cannot render the PDF (while %s)", rs.doing);
+        free(*out);
+        *out = NULL;
+        *len = 0;
+    }
+    tb_pdffonts_free(rs.fonts);
+    pdfbuf_free(&rs.ops);
+    free(rs.images);
+    free(rs.hp);
+    HPDF_Free(rs.pdf);
+    return ok;
+}

@@ -1,0 +1,32 @@
+/*
+** render.h — the last stage: laid-out pages to PDF bytes, through libharu.
+**
+** The only module that includes hpdf.h.  Text is written as HarfBuzz glyph
+** ids through Type0/Identity-H fonts whose CIDFonts embed hb-subset subsets,
+** with /W widths and a ToUnicode CMap (see pdffont.h).
+*/
+#ifndef TB_RENDER_H
+#define TB_RENDER_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "../base/ctx.h"
+#include "../paginate/pages.h"
+
+typedef enum { TB_VARIANT_WEB, TB_VARIANT_PRINT } tb_variant;
+
+typedef struct tb_render_opts {
+    tb_variant variant;
+    long long epoch;          /* creation date, seconds since 1970 (from
+                                 SOURCE_DATE_EPOCH or the inputs' mtime) */
+    const char *guide_name;   /* "in-spiral.ja", for the slug line and /ID */
+} tb_render_opts;
+
+/* Render PAGES to a complete PDF in memory.  On success *OUT is a malloc'd
+** buffer of *LEN bytes that the caller frees.  On failure returns false,
+** *OUT is NULL and the reason is in ctx->diags; nothing is written to disk
+** here (the driver writes the file atomically). */
+bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages,
+                   const tb_render_opts *opts, unsigned char **out,
+                   size_t *len);
+
+#endif

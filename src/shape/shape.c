@@ -1,0 +1,241 @@
+/*
+** shape.c — itemization and HarfBuzz shaping; see shape.h.
+*/
+#include "shape.h"
+#include <stdlib.h>
+#include <string.h>
+#include "../base/utf8.h"
+
+enum { MAX_CHAIN = 12 };
+
+typedef struct chain_entry {
+    const char *role, *lang;  /* borrowed from spans (arena strings differ
+                                 per guide: compared by value) */
+    char *role_c, *lang_c;    /* owned copies */
+    bool bold;
+    tb_face *faces[MAX_CHAIN];
+    size_t n;
+    bool fake_bold;
+} chain_entry;
+
+struct tb_shaper {
+    tb_ctx *ctx;
+    tb_fontcat *cat;
+    hb_buffer_t *buf;         /* owned, reused */
+    chain_entry *chains;      /* owned cache */
+    size_t nchains;
+    uint32_t *cps;            /* scratch: code points of a paragraph */
+    uint32_t *offs;           /* scratch: their byte offsets */
+    int *font_of;             /* scratch: chain index per code point */
+    hb_script_t *script_of;
+    size_t cap;
+};
+
+tb_shaper *tb_shaper_new(tb_ctx *ctx) {
+    tb_fontcat *cat = tb_ctx_fonts(ctx);
+    if (!cat) return NULL;
+    tb_shaper *sh = calloc(1, sizeof *sh);
+    sh->ctx = ctx;
+    sh->cat = cat;
+    sh->buf = hb_buffer_create();
+    return sh;
+}
+
+void tb_shaper_free(tb_shaper *sh) {
+    if (!sh) return;
+    hb_buffer_destroy(sh->buf);
+    for (size_t i = 0; i < sh->nchains; i++) {
+        free(sh->chains[i].role_c);
+        free(sh->chains[i].lang_c);
+    }
+    free(sh->chains);
+    free(sh->cps); free(sh->offs); free(sh->font_of); free(sh->script_of);
+    free(sh);
+}
+
+static chain_entry *chain_for(tb_shaper *sh, const char *role, bool bold, const char *lang) {
+    if (!role) role = "body";
+    if (!lang) lang = "und";
+    for (size_t i = 0; i < sh->nchains; i++) {
+        chain_entry *c = &sh->chains[i];
+        if (c->bold == bold && !strcmp(c->role_c, role) && !strcmp(c->lang_c, lang)) return c;
+    }
+    chain_entry *v = realloc(sh->chains, (sh->nchains + 1) * sizeof *v);
+    if (!v) abort();
+    sh->chains = v;
+    chain_entry *c = &v[sh->nchains++];
+    memset(c, 0, sizeof *c);
+    c->role_c = strdup(role);
+    c->lang_c = strdup(lang);
+    c->bold = bold;
+    c->n = tb_fontcat_chain(sh->ctx, sh->cat, role, bold, lang, c->faces, MAX_CHAIN, &c->fake_bold);
+    /* faces that fail to open drop out of the chain (the error is reported once) */
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (tb_face_open(sh->ctx, c->faces[i])) c->faces[k++] = c->faces[i];
+    c->n = k;
+    return c;
+}
+
+/* Han, kana and bopomofo shape together; Common/Inherited join neighbours. */
+static hb_script_t script_class(hb_script_t s) {
+    switch (s) {
+    case HB_SCRIPT_HIRAGANA: case HB_SCRIPT_KATAKANA: case HB_SCRIPT_BOPOMOFO: return HB_SCRIPT_HAN;
+    default: return s;
+    }
+}
+
+static bool is_joiner_script(hb_script_t s) {
+    return s == HB_SCRIPT_COMMON || s == HB_SCRIPT_INHERITED || s == HB_SCRIPT_UNKNOWN;
+}
+
+static void reserve(tb_shaper *sh, size_t n) {
+    if (n <= sh->cap) return;
+    size_t cap = sh->cap ? sh->cap : 256;
+    while (cap < n) cap *= 2;
+    sh->cps = realloc(sh->cps, cap * sizeof *sh->cps);
+    sh->offs = realloc(sh->offs, (cap + 1) * sizeof *sh->offs);
+    sh->font_of = realloc(sh->font_of, cap * sizeof *sh->font_of);
+    sh->script_of = realloc(sh->script_of, cap * sizeof *sh->script_of);
+    if (!sh->cps || !sh->offs || !sh->font_of || !sh->script_of) abort();
+    sh->cap = cap;
+}
+
+static bool invisible(uint32_t c) {
+    return c == '\n' || c == 0x200B || c == 0x00AD || c == 0x200C || c == 0x200D || c == 0xFEFF;
+}
+
+tb_shaped *tb_shape_para(tb_shaper *sh, tb_arena *a, const tb_para *p) {
+    tb_shaped *out = TB_NEW(a, tb_shaped);
+    out->para = p;
+    if (!p) return out;
+    reserve(sh, (size_t)p->len + 1);
+    hb_unicode_funcs_t *uf = hb_unicode_funcs_get_default();
+    /* decode; script per code point */
+    size_t n = 0;
+    const char *s = p->text, *end = p->text + p->len;
+    while (s < end) {
+        sh->offs[n] = (uint32_t)(s - p->text);
+        sh->cps[n] = tb_utf8_next(&s);
+        sh->script_of[n] = script_class(hb_unicode_script(uf, sh->cps[n]));
+        n++;
+    }
+    sh->offs[n] = p->len;
+    /* Common/Inherited take the script of the run before (or after) */
+    hb_script_t last = HB_SCRIPT_INVALID;
+    for (size_t i = 0; i < n; i++) {
+        if (is_joiner_script(sh->script_of[i])) {
+            if (last != HB_SCRIPT_INVALID) sh->script_of[i] = last;
+        } else last = sh->script_of[i];
+    }
+    last = HB_SCRIPT_INVALID;
+    for (size_t i = n; i-- > 0;) {
+        if (is_joiner_script(sh->script_of[i])) {
+            sh->script_of[i] = last != HB_SCRIPT_INVALID ? last : HB_SCRIPT_LATIN;
+        } else last = sh->script_of[i];
+    }
+    /* glyph storage: at most a few glyphs per character; grown as needed */
+    size_t gcap = n + 16, ng = 0;
+    tb_sglyph *g = TB_NEWN(a, tb_sglyph, gcap);
+    size_t rcap = p->nspans + 8, nr = 0;
+    tb_srun *runs = TB_NEWN(a, tb_srun, rcap);
+
+    size_t i = 0;
+    size_t si = 0; /* span index */
+    while (i < n) {
+        while (si + 1 < p->nspans && sh->offs[i] >= p->spans[si].end) si++;
+        const tb_span *sp = &p->spans[si];
+        if (invisible(sh->cps[i])) { i++; continue; }
+        chain_entry *c = chain_for(sh, sp->font, sp->bold, sp->lang ? sp->lang : p->lang);
+        /* the face for this character */
+        int fi = -1;
+        for (size_t k = 0; k < c->n; k++)
+            if (tb_face_glyph(c->faces[k], sh->cps[i])) { fi = (int)k; break; }
+        if (fi < 0) {
+            if (c->n)
+                tb_error(sh->ctx, p->file, sp->line, sp->col, "no font has the character U+%04X '%.*s' (role '%s', language '%s')",
+                         sh->cps[i], (int)(sh->offs[i + 1] - sh->offs[i]), p->text + sh->offs[i],
+                         sp->font ? sp->font : "body", sp->lang ? sp->lang : p->lang);
+            i++;
+            continue;
+        }
+        /* extend the run while span, script and face stay the same; a
+        ** character of a joining script (space, punctuation, marks) stays
+        ** in the run if the face has it */
+        size_t j = i + 1;
+        while (j < n && sh->offs[j] < sp->end && !invisible(sh->cps[j]) &&
+               sh->script_of[j] == sh->script_of[i]) {
+            /* keep the face while it has the character; prefer the chain's
+            ** first face when it has it again (fallback only where needed) */
+            if (!tb_face_glyph(c->faces[fi], sh->cps[j])) break;
+            if (fi > 0 && tb_face_glyph(c->faces[0], sh->cps[j]) &&
+                !is_joiner_script(hb_unicode_script(uf, sh->cps[j])))
+                break;
+            j++;
+        }
+        tb_face *face = c->faces[fi];
+        hb_buffer_clear_contents(sh->buf);
+        hb_buffer_add_utf8(sh->buf, p->text, (int)p->len, sh->offs[i], (int)(sh->offs[j] - sh->offs[i]));
+        hb_buffer_set_direction(sh->buf, HB_DIRECTION_LTR);
+        hb_buffer_set_script(sh->buf, sh->script_of[i]);
+        hb_buffer_set_language(sh->buf, hb_language_from_string(sp->lang ? sp->lang : p->lang, -1));
+        hb_buffer_set_cluster_level(sh->buf, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
+        hb_shape(tb_face_hb_font(face), sh->buf, NULL, 0);
+        unsigned len = 0;
+        hb_glyph_info_t *info = hb_buffer_get_glyph_infos(sh->buf, &len);
+        hb_glyph_position_t *pos = hb_buffer_get_glyph_positions(sh->buf, NULL);
+        if (ng + len > gcap) {
+            size_t ncap = (ng + len) * 2;
+            g = tb_arena_grow(a, g, ng, ncap, sizeof *g);
+            gcap = ncap;
+        }
+        if (nr == rcap) {
+            runs = tb_arena_grow(a, runs, nr, rcap * 2, sizeof *runs);
+            rcap *= 2;
+        }
+        float scale = sp->size / (float)tb_face_upem(face);
+        tb_srun *r = &runs[nr];
+        *r = (tb_srun){face, sp->size, c->fake_bold, sp, sh->offs[i], sh->offs[j], (uint32_t)ng, 0, sh->script_of[i]};
+        for (unsigned k = 0; k < len; k++) {
+            tb_sglyph *o = &g[ng++];
+            o->gid = info[k].codepoint;
+            o->cluster = info[k].cluster;
+            o->adv = (float)pos[k].x_advance * scale;
+            o->dx = (float)pos[k].x_offset * scale;
+            o->dy = (float)pos[k].y_offset * scale;
+            o->run = (uint32_t)nr;
+        }
+        r->g1 = (uint32_t)ng;
+        nr++;
+        i = j;
+    }
+    out->g = g;
+    out->ng = ng;
+    out->runs = runs;
+    out->nruns = nr;
+    return out;
+}
+
+static tb_shblock *shape_blocks(tb_shaper *sh, tb_arena *a, const tb_sblock *b) {
+    tb_shblock *first = NULL, **tail = &first;
+    for (; b; b = b->next) {
+        tb_shblock *o = TB_NEW(a, tb_shblock);
+        o->sb = b;
+        if (b->para) o->text = tb_shape_para(sh, a, b->para);
+        if (b->aux) o->aux = tb_shape_para(sh, a, b->aux);
+        if (b->first) o->first = shape_blocks(sh, a, b->first);
+        *tail = o;
+        tail = &o->next;
+    }
+    return first;
+}
+
+tb_shaped_doc *tb_shape_doc(tb_shaper *sh, tb_arena *a, const tb_styled *st) {
+    tb_shaped_doc *d = TB_NEW(a, tb_shaped_doc);
+    d->styled = st;
+    d->cover = shape_blocks(sh, a, st->cover);
+    d->body = shape_blocks(sh, a, st->body);
+    d->back = shape_blocks(sh, a, st->back);
+    if (st->folio_digits) d->folio_digits = tb_shape_para(sh, a, st->folio_digits);
+    return d;
+}

@@ -1,0 +1,73 @@
+/*
+** shape.h — the itemize-and-shape stage: styled paragraphs → glyphs.
+**
+** A paragraph is split into runs wherever its style span, script (Common
+** and Inherited characters join their neighbours; Han, Hiragana and
+** Katakana shape as one run) or font changes.  The font of a character is
+** the first face of the catalogue's chain for the span's role, weight and
+** language that has it; a character no face has is an error naming it.
+** Each run is shaped by HarfBuzz with its script, language and direction.
+**
+** Valid after tb_shape_doc(); allocated in the document's arena.
+*/
+#ifndef TB_SHAPE_H
+#define TB_SHAPE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../base/arena.h"
+#include "../base/ctx.h"
+#include "../font/font.h"
+#include "../style/style.h"
+
+typedef struct tb_sglyph {
+    uint32_t gid;
+    uint32_t cluster;     /* byte offset in para->text where its cluster starts */
+    float adv;            /* pt: advance along the line */
+    float dx, dy;         /* pt: GPOS offset (dy upwards) */
+    uint32_t run;         /* index into tb_shaped.runs */
+} tb_sglyph;
+
+typedef struct tb_srun {
+    tb_face *face;        /* (transfer none) */
+    float size;           /* pt */
+    bool fake_bold;
+    const tb_span *span;  /* style of this run (colour, rise, link, lang) */
+    uint32_t start, end;  /* bytes of para->text */
+    uint32_t g0, g1;      /* glyphs [g0, g1) */
+    hb_script_t script;
+} tb_srun;
+
+typedef struct tb_shaped {
+    const tb_para *para;
+    tb_sglyph *g;         /* in logical order */
+    size_t ng;
+    tb_srun *runs;
+    size_t nruns;
+} tb_shaped;
+
+/* A styled block with its shaped text; mirrors the tb_sblock tree. */
+typedef struct tb_shblock {
+    const tb_sblock *sb;
+    tb_shaped *text;      /* NULL when the block has no text */
+    tb_shaped *aux;       /* marker or toc number */
+    struct tb_shblock *first, *next;
+} tb_shblock;
+
+typedef struct tb_shaped_doc {
+    const tb_styled *styled;
+    tb_shblock *cover, *body, *back;
+    tb_shaped *folio_digits;
+} tb_shaped_doc;
+
+typedef struct tb_shaper tb_shaper;
+
+/* One shaper per process: it keeps a HarfBuzz buffer and the font chains
+** it has looked up.  NULL (with an error) when the font catalogue fails. */
+tb_shaper *tb_shaper_new(tb_ctx *ctx);
+void tb_shaper_free(tb_shaper *sh);
+
+tb_shaped_doc *tb_shape_doc(tb_shaper *sh, tb_arena *a, const tb_styled *st);
+tb_shaped *tb_shape_para(tb_shaper *sh, tb_arena *a, const tb_para *p);
+
+#endif
