@@ -48,11 +48,13 @@ tool: bin/tebiki
 
 bin/tebiki: $(OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJ:.o=.d)
 
@@ -67,7 +69,34 @@ out/%.pdf: bin/tebiki
 -include $(wildcard out/.deps/*.d)
 $(foreach g,$(GUIDES),$(eval out/$(word 2,$(subst /, ,$(g))).$(basename $(notdir $(g))).pdf: $(g)))
 
-check: deps tool
+# ---- tests: make check builds the unit tests and a sanitizer build of the
+# tool, then tests/run runs everything (unit, end-to-end, tests/bad) and ends
+# with "N passed, N failed".
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=build/test/%)
+ASAN_CC   ?= $(CC)
+ASAN_FLAGS := $(CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=undefined
+ASAN_OBJ  := $(SRC:src/%.c=build/asan/%.o)
+
+build/test/%: tests/unit/%.c tests/unit/t.h $(LIBOBJ)
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJ) $(LDLIBS)
+
+build/asan/%.o: src/%.c
+	@mkdir -p $(@D)
+	@echo "  ASAN    $<"
+	@$(ASAN_CC) $(ASAN_FLAGS) -MMD -MP -c -o $@ $<
+
+-include $(ASAN_OBJ:.o=.d)
+
+bin/tebiki-asan: $(ASAN_OBJ)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(ASAN_CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJ) $(LDLIBS)
+
+check: deps tool $(UNIT_BIN) bin/tebiki-asan
 	@tests/run
 
 clean:

@@ -65,6 +65,7 @@ typedef struct tb_lblock {
     const tb_sblock *sb;
     tb_lines *text;        /* NULL for blocks without text */
     tb_lines *aux;         /* marker / toc number: one line, start-aligned */
+    tb_lines *running;     /* running-head text: one line */
     struct tb_lblock *first, *next;
 } tb_lblock;
 
@@ -72,6 +73,7 @@ typedef struct tb_lined_doc {
     const tb_styled *styled;
     tb_lblock *cover, *body, *back;
     tb_lines *folio_digits;
+    tb_lines *running_title;
 } tb_lined_doc;
 
 typedef struct tb_breaker tb_breaker;

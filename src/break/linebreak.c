@@ -239,8 +239,12 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         u->hard = hard;
         const tb_srun *ru = &sp->runs[sp->g[u->g0].run], *rv = &sp->runs[sp->g[v->g0].run];
         bool nobr = ru->span == rv->span && ru->span->nobr;
+        /* a Latin word with a hyphen in it ("Co-lab") is one word: it is
+        ** not split at the hyphen (JLREQ 3.1.10); hyphenation is separate */
+        bool hyph = (v->last == '-' || v->last == 0x2010) && k >= 2 && is_latin(br->u[k - 2].last) &&
+                    is_latin(u->first);
         u->brk = hard || (ok && !tb_kinsoku_no_start(u->first) && !tb_kinsoku_no_end(v->last) && !nobr &&
-                          !in_group_ruby(p, u->b0));
+                          !hyph && !in_group_ruby(p, u->b0));
         /* no space is added inside unbreakable sequences, after opening or
         ** before closing brackets, or around 、。・!? (3.1.11) */
         u->spreadable = u->brk && !hard && v->cls == J_NORMAL && u->cls == J_NORMAL &&
@@ -506,6 +510,10 @@ static tb_lblock *break_blocks(tb_breaker *br, tb_arena *a, const tb_shblock *b,
             tb_break_opts opts = {1e6f, 0, TB_ALIGN_START, false};
             o->aux = tb_break_para(br, a, b->aux, &opts);
         }
+        if (b->running) {
+            tb_break_opts opts = {1e6f, 0, TB_ALIGN_START, false};
+            o->running = tb_break_para(br, a, b->running, &opts);
+        }
         if (b->first) o->first = break_blocks(br, a, b->first, hang);
         *tail = o;
         tail = &o->next;
@@ -520,6 +528,10 @@ tb_lined_doc *tb_break_doc(tb_breaker *br, tb_arena *a, const tb_shaped_doc *d) 
     o->cover = break_blocks(br, a, d->cover, hang);
     o->body = break_blocks(br, a, d->body, hang);
     o->back = break_blocks(br, a, d->back, hang);
+    if (d->running_title) {
+        tb_break_opts opts = {1e6f, 0, TB_ALIGN_START, false};
+        o->running_title = tb_break_para(br, a, d->running_title, &opts);
+    }
     if (d->folio_digits) {
         tb_break_opts opts = {1e6f, 0, TB_ALIGN_START, false};
         o->folio_digits = tb_break_para(br, a, d->folio_digits, &opts);

@@ -22,12 +22,16 @@ typedef struct pg {
     float col_bottom[12];    /* lowest y used in each column of the region */
     bool col_empty;          /* nothing placed in this column yet */
     float inset_l, inset_r;  /* pt: boxes being drawn around the flow */
+    int in_box;              /* boxes open: text inside keeps its own leading */
     bool failed;
     /* ids → pages */
     const char **ids;
     int *idpages;
     size_t nids, capids;
     size_t capout;
+    /* level-1 headings placed: their running-head lines and pages */
+    struct { size_t page; const tb_lines *lines; } *heads;
+    size_t nheads, capheads;
 } pg;
 
 static tb_page *page(pg *p) { return &p->out->pages[p->out->n - 1]; }
@@ -123,35 +127,63 @@ static void record_id(pg *p, const char *id) {
 
 /* ---- measuring ---------------------------------------------------------- */
 
-static float line_pitch(const tb_sblock *sb, const tb_line *L) {
+/* The line grid (行送り) of the current master, 0 for none. */
+static float grid(const pg *p) { return p->m && !p->in_box ? p->m->grid : 0; }
+
+/* Move y down to the next line of the grid (measured from the top margin,
+** so that lines of all columns and pages share it). */
+static void snap(pg *p) {
+    float g = grid(p);
+    if (g <= 0) return;
+    float k = ceilf((p->y - p->m->top) / g - 0.001f);
+    p->y = p->m->top + k * g;
+}
+
+static float line_pitch(const pg *p, const tb_sblock *sb, const tb_line *L) {
     float need = (L->ascent + L->descent) * 1.15f;
-    return sb->leading > need ? sb->leading : need;
+    float pitch = sb->leading > need ? sb->leading : need;
+    float g = grid(p);
+    /* text set at the grid's pitch or closer takes exactly one grid line */
+    if (g > 0 && pitch <= g * 1.01f) pitch = g;
+    return pitch;
 }
 
-static float para_height(const tb_lblock *b, size_t from, size_t to) {
+/* 行取り: a block whose lines are off the grid (a heading) occupies a
+** whole number of grid lines and sits centred in them; the extra space. */
+static float gridfit_extra(const pg *p, float h) {
+    float g = grid(p);
+    if (g <= 0) return 0;
+    float n = ceilf(h / g - 0.001f);
+    return n * g - h;
+}
+
+static float para_height(const pg *p, const tb_lblock *b, size_t from, size_t to) {
     float h = 0;
-    for (size_t i = from; i < to; i++) h += line_pitch(b->sb, &b->text->v[i]);
-    return h;
+    for (size_t i = from; i < to; i++) h += line_pitch(p, b->sb, &b->text->v[i]);
+    return h + (from == 0 && to == b->text->n ? gridfit_extra(p, h) : 0);
 }
 
-static float block_height(const tb_lblock *b);
+static float block_height(const pg *p, const tb_lblock *b);
 
-static float list_height(const tb_lblock *b, bool first_top) {
+static float list_height(const pg *p, const tb_lblock *b, bool first_top) {
     float h = 0;
     bool first = true;
     for (; b; b = b->next) {
         if (!(first && first_top)) h += b->sb->before;
-        h += block_height(b) + b->sb->after;
+        h += block_height(p, b) + b->sb->after;
         first = false;
     }
     return h;
 }
 
-static float block_height(const tb_lblock *b) {
+static float block_height(const pg *p, const tb_lblock *b) {
     const tb_sblock *sb = b->sb;
     switch (sb->kind) {
-    case TB_SB_PARA: return (b->text ? para_height(b, 0, b->text->n) : 0) + sb->rule_below * (sb->rule_below > 0 ? 4 : 0);
-    case TB_SB_BOX: return list_height(b->first, true) + 2 * (sb->padding + sb->border);
+    case TB_SB_PARA: return (b->text ? para_height(p, b, 0, b->text->n) : 0) + sb->rule_below * (sb->rule_below > 0 ? 4 : 0);
+    case TB_SB_BOX: {
+        float h = list_height(p, b->first, true) + 2 * (sb->padding + sb->border);
+        return grid(p) > 0 ? (ceilf(h / grid(p)) + 1) * grid(p) : h; /* snapping */
+    }
     case TB_SB_RULE: return sb->rule_below;
     case TB_SB_IMAGE: return sb->img_h;
     default: return 0;
@@ -221,24 +253,65 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
     const tb_lines *ls = b->text;
     size_t n = ls ? ls->n : 0;
     if (!n) return;
+    bool span = sb->span_columns && p->m->columns > 1;
+    if (span && !(p->col == 0 && p->col_empty && p->y <= p->region_top + 0.01f)) {
+        /* a block across the columns opens a new region below them all */
+        float low = p->y;
+        for (int c = 0; c < p->col; c++) low = fmaxf(low, p->col_bottom[c]);
+        p->col = 0;
+        p->y = p->region_top = low;
+        p->col_empty = false;
+    }
     float before = p->col_empty ? 0 : sb->before;
-    /* (2), (3): how much must fit here */
+    /* (2), (3): how much must fit here; a chain of keep-with-next blocks
+    ** goes with the first lines of the block that ends it */
     size_t need_lines = n <= 3 ? n : 2;
-    float need = before + para_height(b, 0, need_lines);
+    float need = before + para_height(p, b, 0, need_lines);
     if (sb->keep_with_next && next) {
-        need = before + para_height(b, 0, n) + sb->after + (sb->rule_below > 0 ? sb->rule_below * 4 : 0);
-        const tb_lblock *nb = next;
-        float nbefore = nb->sb->before;
-        if (nb->sb->kind == TB_SB_PARA && nb->text && nb->text->n)
-            need += nbefore + para_height(nb, 0, nb->text->n <= 3 ? nb->text->n : 2);
-        else if (nb->sb->kind != TB_SB_PAGEBREAK && nb->sb->kind != TB_SB_COLUMNBREAK)
-            need += nbefore + fminf(block_height(nb), frame_bottom(p) - p->region_top) * (nb->sb->kind == TB_SB_BOX ? 0.3f : 1);
+        need = before + para_height(p, b, 0, n) + sb->after + (sb->rule_below > 0 ? sb->rule_below * 4 : 0);
+        for (const tb_lblock *nb = next; nb; nb = nb->next) {
+            const tb_sblock *ns = nb->sb;
+            if (ns->kind == TB_SB_PAGEBREAK || ns->kind == TB_SB_COLUMNBREAK) break;
+            if (ns->kind == TB_SB_PARA && nb->text && nb->text->n) {
+                if (ns->keep_with_next && nb->next) {
+                    need += ns->before + para_height(p, nb, 0, nb->text->n) + ns->after;
+                    continue;
+                }
+                need += ns->before + para_height(p, nb, 0, nb->text->n <= 3 ? nb->text->n : 2);
+            } else {
+                need += ns->before + fminf(block_height(p, nb), frame_bottom(p) - p->region_top) *
+                                         (ns->kind == TB_SB_BOX ? 0.3f : 1);
+            }
+            break;
+        }
     }
     if (need > room(p) + 0.01f && !p->col_empty) {
-        next_column(p);
+        if (span) new_page(p, p->m);
+        else next_column(p);
         before = 0;
     }
-    p->y += before;
+    /* on a line grid: text at the grid pitch keeps its spaces in whole
+    ** lines; a block off the grid (a heading) takes 行取り: its spaces
+    ** and lines fill a whole number of grid lines, the lines centred */
+    float after = sb->after, extra = 0;
+    float g = grid(p);
+    if (g > 0) {
+        float h = 0;
+        for (size_t i = 0; i < n; i++) h += line_pitch(p, sb, &ls->v[i]);
+        snap(p);
+        if (gridfit_extra(p, h) < 0.01f) {
+            p->y += roundf(before / g) * g;
+            after = roundf(after / g) * g;
+        } else {
+            float total = before + h + after;
+            float slack = gridfit_extra(p, total);
+            p->y += before + slack / 2;
+            extra = 0;
+            after = after + slack / 2;
+        }
+    } else {
+        p->y += before;
+    }
     record_id(p, sb->id);
     if (sb->heading && sb->outline) {
         if (p->out->n_outline % 16 == 0)
@@ -246,11 +319,21 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
                                             sizeof(tb_outline_entry));
         p->out->outline[p->out->n_outline++] = (tb_outline_entry){sb->outline, sb->heading, (int)p->out->n - 1, p->y};
     }
+    if (sb->heading == 1 && b->running && b->running->n) {
+        if (p->nheads == p->capheads) {
+            size_t cap = p->capheads ? p->capheads * 2 : 8;
+            p->heads = tb_arena_grow(p->a, p->heads, p->nheads, cap, sizeof *p->heads);
+            p->capheads = cap;
+        }
+        p->heads[p->nheads].page = p->out->n - 1;
+        p->heads[p->nheads++].lines = b->running;
+    }
+    float wide = span ? p->l->width - p->m->inner - p->m->outer : col_width(p);
     float x = col_x(p) + p->inset_l + sb->start;
-    float right_edge = col_x(p) + col_width(p) - p->inset_r - sb->end;
+    float right_edge = col_x(p) + wide - p->inset_r - sb->end;
     for (size_t i = 0; i < n; i++) {
         const tb_line *L = &ls->v[i];
-        float pitch = line_pitch(sb, L);
+        float pitch = line_pitch(p, sb, L);
         /* widows and orphans: do not leave one line behind or carry one over */
         size_t left = n - i;
         bool split_ok = true;
@@ -279,23 +362,42 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
         tb_item *it = item(p, TB_IT_RULE);
         it->u.rule = (tb_rule_item){col_x(p) + p->inset_l + sb->start, ry, right_edge, ry, sb->rule_below,
                                     sb->rule_color, false};
-        p->y += sb->rule_below * 4;
+        float below = ry + sb->rule_below * 2;
+        if (below > p->y) after = fmaxf(0, after - (below - p->y));
+        p->y = fmaxf(p->y, below);
     }
-    p->y += sb->after;
+    p->y += after;
+    (void)extra;
+    if (span) {
+        /* the columns below start under the spanning block */
+        p->region_top = p->y;
+        p->y = p->region_top;
+        snap(p);
+        p->region_top = p->y;
+        for (int c = 0; c < 12; c++) p->col_bottom[c] = p->region_top;
+        p->y = p->region_top;
+        p->col_empty = true;
+    }
 }
 
 static void place_box(pg *p, const tb_lblock *b) {
     const tb_sblock *sb = b->sb;
-    float h = block_height(b);
+    float h = block_height(p, b);
     float before = p->col_empty ? 0 : sb->before;
     float full = frame_bottom(p) - p->region_top;
     if (before + h > room(p) && !p->col_empty && (h <= full || room(p) < full * 0.25f)) {
         next_column(p);
         before = 0;
     }
-    p->y += before;
-    record_id(p, sb->id);
     float inset = sb->padding + sb->border;
+    p->y += before;
+    if (grid(p) > 0) {
+        /* the box's first line sits on the grid; its padding goes above */
+        p->y += inset;
+        snap(p);
+        p->y -= inset;
+    }
+    record_id(p, sb->id);
     /* the frame is drawn under the text: remember where it goes */
     size_t page0 = p->out->n - 1;
     int col0 = p->col;
@@ -308,7 +410,9 @@ static void place_box(pg *p, const tb_lblock *b) {
     p->y += inset;
     bool was_empty = p->col_empty;
     p->col_empty = true; /* the first child's space before is inside the box */
+    p->in_box++;
     place_blocks(p, b->first, false);
+    p->in_box--;
     (void)was_empty;
     p->y += inset;
     p->inset_l -= sb->start + inset;
@@ -468,10 +572,29 @@ static void folio(pg *p, size_t idx, int number) {
     pp->folio = number;
 }
 
+/* Running head: one line of LS at the outer edge of page IDX. */
+static void running_head(pg *p, size_t idx, const tb_lines *ls) {
+    if (!ls || !ls->n) return;
+    const tb_line *L = &ls->v[0];
+    bool verso = p->l->facing && idx % 2 == 1;
+    float x = verso ? p->l->body.outer : p->l->width - p->l->body.outer - L->width;
+    if (p->l->head_pos == 0) x = (p->l->width - L->width) / 2;
+    tb_page *pp = &p->out->pages[idx];
+    tb_item *save = pp->last;
+    size_t n = p->out->n;
+    /* draw on page idx: temporarily make it the current page */
+    p->out->n = idx + 1;
+    tb_item *before = page(p)->last;
+    draw_line(p, ls, L, x, p->l->head_offset);
+    for (tb_item *it = before ? before->next : page(p)->first; it; it = it->next) it->artifact = true;
+    p->out->n = n;
+    (void)save;
+}
+
 static void place_area(pg *p, const tb_lblock *b, const tb_master *m, bool center) {
     new_page(p, m);
     if (center) {
-        float h = list_height(b, true);
+        float h = list_height(p, b, true);
         float avail = frame_bottom(p) - p->y;
         if (h < avail) p->y += (avail - h) / 2;
         p->region_top = p->y;
@@ -493,8 +616,15 @@ tb_pages *tb_paginate(tb_ctx *ctx, tb_arena *a, const tb_lined_doc *doc, tb_page
     if (doc->back) place_area(&p, doc->back, &p.l->back, p.l->back.valign_center);
     if (p.failed) return NULL;
     /* folios: pages are numbered from the first (the cover counts) */
-    for (size_t i = body0; i < body1; i++)
+    for (size_t i = body0; i < body1; i++) {
         if (p.l->body.folio) folio(&p, i, (int)i + 1);
+        bool verso = p.l->facing && i % 2 == 1;
+        const tb_lines *sec = NULL;
+        for (size_t k = 0; k < p.nheads; k++)
+            if (p.heads[k].page <= i) sec = p.heads[k].lines;
+        if (p.l->head_title && (verso || !p.l->head_section || !sec)) running_head(&p, i, doc->running_title);
+        else if (p.l->head_section && sec) running_head(&p, i, sec);
+    }
     /* internal links: ids to pages */
     for (size_t i = 0; i < p.out->n; i++)
         for (tb_item *it = p.out->pages[i].first; it; it = it->next)

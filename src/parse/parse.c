@@ -55,24 +55,71 @@ struct tb_parser {
     xmlRelaxNGPtr schema;      /* owned */
     const char *file;          /* file being parsed (borrowed) */
     bool saw_doctype;
+    bool stopped;              /* the parse was stopped (DOCTYPE, depth):
+                                  libxml2's follow-on errors are dropped */
+    bool wf_error;             /* a well-formedness error was reported */
 };
 
 /* ---- errors from libxml2 ----------------------------------------------- */
 
+/* The column of the start of the token ending at column COL, when the
+** token (of LEN bytes) lies on one line. */
+static int token_col(int col, size_t len) { return col > (int)len ? col - (int)len : col; }
+
 static void on_xml_error(void *data, const xmlError *e) {
     tb_parser *p = data;
     if (!e || e->level == XML_ERR_WARNING) return;
-    if (p->saw_doctype) return; /* the DOCTYPE error says it all */
+    if (p->saw_doctype || p->stopped) return; /* the error that stopped it says it all */
+    bool wf = e->domain == XML_FROM_PARSER || e->domain == XML_FROM_IO || e->domain == XML_FROM_I18N;
+    /* a file that is not well-formed: the first error is the one to fix;
+    ** the ones after it are most often its echoes (one unclosed tag makes
+    ** every later end tag mismatch) */
+    if (wf && p->wf_error) return;
     char msg[512];
     snprintf(msg, sizeof msg, "%s", e->message ? e->message : "malformed XML");
+    /* one line per diagnostic: libxml2 puts details on a second line */
+    for (char *c = msg; *c; c++)
+        if (*c == '\n') *c = ' ';
     size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) msg[--n] = 0;
+    while (n && msg[n - 1] == ' ') msg[--n] = 0;
     int line = e->line, col = e->int2;
+    const char *s1 = e->str1, *s2 = e->str2;
+    /* libxml2's most common messages, said the way a guide's author thinks */
+    switch (e->code) {
+    case XML_ERR_TAG_NAME_MISMATCH:
+        if (s1 && s2) {
+            snprintf(msg, sizeof msg, "</%s> does not close <%s> (opened on line %d): a closing tag is missing or misspelt",
+                     s2, s1, e->int1);
+            col = token_col(col, strlen(s2) + 3);
+        }
+        break;
+    case XML_ERR_TAG_NOT_FINISHED:
+        if (s1) snprintf(msg, sizeof msg, "the file ends before <%s> (opened on line %d) is closed", s1, e->int1);
+        break;
+    case XML_ERR_DOCUMENT_EMPTY:
+        snprintf(msg, sizeof msg, "the file has no <guide> element (it is empty or only white space)");
+        break;
+    case XML_ERR_DOCUMENT_END:
+        snprintf(msg, sizeof msg, "text or markup after the end of <guide>");
+        break;
+    case XML_ERR_INVALID_CHAR:
+    case XML_ERR_INVALID_ENCODING:
+        if (strstr(msg, "UTF-8")) {
+            const char *bytes = strstr(msg, "Bytes:");
+            char tail[96] = "";
+            if (bytes) snprintf(tail, sizeof tail, " (bytes %s)", bytes + 7);
+            snprintf(msg, sizeof msg, "the file is not valid UTF-8%s; save it as UTF-8", tail);
+        }
+        break;
+    default:
+        break;
+    }
     if (e->node && e->domain == XML_FROM_RELAXNGV) {
         const xmlNode *nd = e->node;
         line = (int)xmlGetLineNo(nd);
         col = (int)(intptr_t)nd->_private;
     }
+    if (wf) p->wf_error = true;
     tb_error(p->ctx, p->file, line, col, "%s", msg);
 }
 
@@ -80,7 +127,18 @@ static void on_internal_subset(void *ctxp, const xmlChar *name, const xmlChar *e
     (void)name; (void)ext; (void)sys;
     xmlParserCtxtPtr ctxt = ctxp;
     tb_parser *p = ctxt->_private;
-    tb_error(p->ctx, p->file, xmlSAX2GetLineNumber(ctxt), xmlSAX2GetColumnNumber(ctxt),
+    /* point at "<!DOCTYPE" when it is on the current line */
+    int col = xmlSAX2GetColumnNumber(ctxt);
+    if (ctxt->input && ctxt->input->cur && ctxt->input->base) {
+        const xmlChar *c = ctxt->input->cur;
+        int back = 0;
+        while (c > ctxt->input->base && *c != '\n' && strncmp((const char *)c, "<!DOCTYPE", 9)) {
+            c--;
+            if ((*c & 0xC0) != 0x80) back++;
+        }
+        if (!strncmp((const char *)c, "<!DOCTYPE", 9) && back < col) col -= back;
+    }
+    tb_error(p->ctx, p->file, xmlSAX2GetLineNumber(ctxt), col,
              "a DOCTYPE is not allowed in a guide (entities are never loaded or expanded)");
     p->saw_doctype = true;
     xmlStopParser(ctxt);
@@ -105,6 +163,15 @@ static void on_start(void *ctxp, const xmlChar *localname, const xmlChar *prefix
         if (*c == '<' && back < col) col -= back;
     }
     if (ctxt->node) ctxt->node->_private = (void *)(intptr_t)col;
+    /* the nesting limit, before libxml2's own (256, with a message about
+    ** its API) and before a deep tree costs anything */
+    tb_parser *p = ctxt->_private;
+    if (!p->stopped && ctxt->nodeNr > 0 && (size_t)ctxt->nodeNr > p->ctx->limits.max_depth) {
+        tb_error(p->ctx, p->file, xmlSAX2GetLineNumber(ctxt), col, "elements nested more than %zu deep",
+                 p->ctx->limits.max_depth);
+        p->stopped = true;
+        xmlStopParser(ctxt);
+    }
 }
 
 /* ---- parser object ------------------------------------------------------ */
@@ -296,6 +363,9 @@ static const char *getattr(build *b, xmlNode *x, const char *name, bool xmlns) {
     if (!v) return NULL;
     char *s = tb_arena_strdup(b->a, (const char *)v);
     xmlFree(v);
+    if (strstr(s, "\xEF\xBB\xBF"))
+        tb_error(b->p->ctx, b->doc->file, (int)xmlGetLineNo(x), (int)(intptr_t)x->_private,
+                 "a byte order mark (U+FEFF) is allowed only at the very start of the file");
     return s;
 }
 
@@ -512,7 +582,7 @@ tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
         return NULL;
     }
     p->file = path;
-    p->saw_doctype = false;
+    p->saw_doctype = p->stopped = p->wf_error = false;
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) return NULL;
     ctxt->_private = p;
@@ -522,7 +592,7 @@ tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
     xmlDoc *x = xmlCtxtReadFile(ctxt, path, NULL,
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                     XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
-    bool refused = p->saw_doctype;
+    bool refused = p->saw_doctype || p->stopped;
     xmlFreeParserCtxt(ctxt);
     if (!x || refused) {
         if (x) xmlFreeDoc(x);

@@ -54,6 +54,7 @@ struct tb_pdffont {
     size_t nslot;        /* a power of two, at least 2n */
     pdfbuf text;         /* owned: cluster texts */
     unsigned next_code;  /* glyf: the next free CID */
+    unsigned char *cid_used;  /* owned: CFF, a bit per CID handed out */
     tb_pdffont *next;
 };
 
@@ -105,6 +106,7 @@ void tb_pdffonts_free(tb_pdffonts *s) {
         nx = f->next;
         free(f->e);
         free(f->slot);
+        free(f->cid_used);
         pdfbuf_free(&f->text);
         free(f);
     }
@@ -132,7 +134,7 @@ static bool add_string(HPDF_Dict d, const char *key, const char *v) {
 /* A CIDSystemInfo dictionary (direct). */
 static bool add_sysinfo(tb_pdffont *f, HPDF_Dict cid) {
     HPDF_Dict si = HPDF_Dict_New(cid->mmgr);
-    if (!si || HPDF_Dict_Add(cid, "CIDSystemInfo", si) != HPDF_OK) return false;
+    if (HPDF_Dict_Add(cid, "CIDSystemInfo", si) != HPDF_OK) return false;
     return add_string(si, "Registry", f->registry) && add_string(si, "Ordering", f->ordering) &&
            HPDF_Dict_AddNumber(si, "Supplement", f->supplement) == HPDF_OK;
 }
@@ -153,12 +155,13 @@ static HPDF_Dict new_cidfont(tb_pdffont *f) {
 static HPDF_Dict new_type0(tb_pdffont *f, const char *encoding, HPDF_Dict cid) {
     HPDF_Dict t = new_dict(f->set);
     if (!t) return NULL;
+    /* every new direct object is attached at once: libharu frees only
+       what hangs from the xref */
     HPDF_Array desc = HPDF_Array_New(t->mmgr);
-    bool ok = desc && HPDF_Dict_AddName(t, "Type", "Font") == HPDF_OK &&
+    bool ok = HPDF_Dict_Add(t, "DescendantFonts", desc) == HPDF_OK && HPDF_Array_Add(desc, cid) == HPDF_OK &&
+              HPDF_Dict_AddName(t, "Type", "Font") == HPDF_OK &&
               HPDF_Dict_AddName(t, "Subtype", "Type0") == HPDF_OK &&
               HPDF_Dict_AddName(t, "Encoding", encoding) == HPDF_OK &&
-              HPDF_Dict_Add(t, "DescendantFonts", desc) == HPDF_OK &&
-              HPDF_Array_Add(desc, cid) == HPDF_OK &&
               HPDF_Dict_Add(t, "ToUnicode", f->tounicode) == HPDF_OK;
     return ok ? t : NULL;
 }
@@ -176,9 +179,9 @@ static bool fill_descriptor(tb_pdffont *f) {
     if (m->serif) flags |= 2;
     if (m->italic_angle) flags |= 64;
     HPDF_Array bb = HPDF_Array_New(d->mmgr);
-    bool ok = bb && HPDF_Dict_AddName(d, "Type", "FontDescriptor") == HPDF_OK &&
-              HPDF_Dict_AddNumber(d, "Flags", flags) == HPDF_OK &&
-              HPDF_Dict_Add(d, "FontBBox", bb) == HPDF_OK;
+    bool ok = HPDF_Dict_Add(d, "FontBBox", bb) == HPDF_OK &&
+              HPDF_Dict_AddName(d, "Type", "FontDescriptor") == HPDF_OK &&
+              HPDF_Dict_AddNumber(d, "Flags", flags) == HPDF_OK;
     for (int i = 0; ok && i < 4; i++)
         ok = HPDF_Array_AddNumber(bb, (HPDF_INT32)to_milli(m->bbox[i], f->upem)) == HPDF_OK;
     return ok && HPDF_Dict_AddNumber(d, "ItalicAngle", m->italic_angle) == HPDF_OK &&
@@ -287,12 +290,13 @@ static bool rehash(tb_pdffont *f) {
     return true;
 }
 
-static bool code_taken(tb_pdffont *f, unsigned code) {
-    /* CFF codes come from the font and are distinct per glyph; this only
-       guards a broken font mapping two glyphs to one CID */
-    for (size_t i = 0; i < f->n; i++)
-        if (f->e[i].code == code) return true;
-    return false;
+/* Claim CODE for a CFF glyph; false when another glyph has it (a broken
+** charset: CIDs of a CID-keyed font are distinct per glyph). */
+static bool claim_cid(tb_pdffont *f, unsigned code) {
+    if (!f->cid_used && !(f->cid_used = calloc(65536 / 8, 1))) return false;
+    if (f->cid_used[code >> 3] & (1u << (code & 7))) return false;
+    f->cid_used[code >> 3] |= (unsigned char)(1u << (code & 7));
+    return true;
 }
 
 bool tb_pdffont_glyph(tb_pdffont *f, uint32_t gid, const char *text, size_t ntext,
@@ -343,7 +347,7 @@ bool tb_pdffont_glyph(tb_pdffont *f, uint32_t gid, const char *text, size_t ntex
         code = f->next_code++;
     } else if (f->cid_keyed) {
         FT_UInt cid = 0;
-        if (FT_Get_CID_From_Glyph_Index(f->ft, gid, &cid) || cid > 65535 || code_taken(f, cid)) {
+        if (FT_Get_CID_From_Glyph_Index(f->ft, gid, &cid) || cid > 65535 || !claim_cid(f, cid)) {
             tb_error(s->ctx, s->file, 0, 0, "font '%s': no usable CID for glyph %u", tb_face_id(f->face),
                      (unsigned)gid);
             return false;
@@ -408,8 +412,11 @@ static HPDF_STATUS add_milli(HPDF_Array a, long v) {
 ** left out.  Inner arrays are cut at 8,000 widths, far below libharu's
 ** limit of 32,767 items. */
 static bool write_w(HPDF_Dict cid, entry **sorted, size_t n) {
+    size_t other = 0;
+    for (size_t i = 0; i < n; i++) other += sorted[i]->w != 1000000;
+    if (!other) return true; /* all /DW */
     HPDF_Array w = HPDF_Array_New(cid->mmgr);
-    if (!w || HPDF_Dict_Add(cid, "W", w) != HPDF_OK) return false;
+    if (HPDF_Dict_Add(cid, "W", w) != HPDF_OK) return false;
     HPDF_Array run = NULL;
     unsigned prev = 0, len = 0;
     for (size_t i = 0; i < n; i++) {
@@ -419,9 +426,9 @@ static bool write_w(HPDF_Dict cid, entry **sorted, size_t n) {
             continue;
         }
         if (!run || e->code != prev + 1 || len >= 8000) {
+            if (HPDF_Array_AddNumber(w, e->code) != HPDF_OK) return false;
             run = HPDF_Array_New(cid->mmgr);
-            if (!run || HPDF_Array_AddNumber(w, e->code) != HPDF_OK || HPDF_Array_Add(w, run) != HPDF_OK)
-                return false;
+            if (HPDF_Array_Add(w, run) != HPDF_OK) return false;
             len = 0;
         }
         if (add_milli(run, e->w) != HPDF_OK) return false;
@@ -433,18 +440,20 @@ static bool write_w(HPDF_Dict cid, entry **sorted, size_t n) {
 
 /* /W2: "c [w1y vx vy …]" for every code; /DW2 the usual [880 -1000]. */
 static bool write_w2(HPDF_Dict cid, entry **sorted, size_t n) {
-    HPDF_Array dw2 = HPDF_Array_New(cid->mmgr), w2 = HPDF_Array_New(cid->mmgr);
-    if (!dw2 || HPDF_Dict_Add(cid, "DW2", dw2) != HPDF_OK || !w2 || HPDF_Dict_Add(cid, "W2", w2) != HPDF_OK ||
-        HPDF_Array_AddNumber(dw2, 880) != HPDF_OK || HPDF_Array_AddNumber(dw2, -1000) != HPDF_OK)
+    HPDF_Array dw2 = HPDF_Array_New(cid->mmgr);
+    if (HPDF_Dict_Add(cid, "DW2", dw2) != HPDF_OK || HPDF_Array_AddNumber(dw2, 880) != HPDF_OK ||
+        HPDF_Array_AddNumber(dw2, -1000) != HPDF_OK)
         return false;
+    HPDF_Array w2 = HPDF_Array_New(cid->mmgr);
+    if (HPDF_Dict_Add(cid, "W2", w2) != HPDF_OK) return false;
     HPDF_Array run = NULL;
     unsigned prev = 0, len = 0;
     for (size_t i = 0; i < n; i++) {
         const entry *e = sorted[i];
         if (!run || e->code != prev + 1 || len >= 8000) {
+            if (HPDF_Array_AddNumber(w2, e->code) != HPDF_OK) return false;
             run = HPDF_Array_New(cid->mmgr);
-            if (!run || HPDF_Array_AddNumber(w2, e->code) != HPDF_OK || HPDF_Array_Add(w2, run) != HPDF_OK)
-                return false;
+            if (HPDF_Array_Add(w2, run) != HPDF_OK) return false;
             len = 0;
         }
         if (add_milli(run, e->w1y) != HPDF_OK || add_milli(run, e->vx) != HPDF_OK ||

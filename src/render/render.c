@@ -111,9 +111,9 @@ static bool hpdf_ok(rstate *rs) {
     return !rs->err && HPDF_GetError(rs->pdf) == HPDF_OK;
 }
 
-/* Report the pending libharu error once; STATUS is a failing return value
-** when libharu recorded nothing (a skipped stream write). */
-static void report_hpdf(rstate *rs, HPDF_STATUS status) {
+/* Report the pending libharu error once, under FILE; STATUS is a failing
+** return value when libharu recorded nothing (a skipped stream write). */
+static void report_hpdf_at(rstate *rs, const char *file, HPDF_STATUS status) {
     if (rs->reported) return;
     HPDF_STATUS e = rs->err, d = rs->detail;
     if (!e && rs->pdf) {
@@ -123,9 +123,11 @@ static void report_hpdf(rstate *rs, HPDF_STATUS status) {
     if (!e) e = status;
     if (!e) return;
     rs->reported = true;
-    tb_error(rs->ctx, rs->file, 0, 0, "PDF library: %s (0x%04X, detail %u) while %s", hpdf_error_name(e),
-             (unsigned)e, (unsigned)d, rs->doing);
+    tb_error(rs->ctx, file, 0, 0, "PDF library: %s (0x%04X, detail %u) while %s", hpdf_error_name(e), (unsigned)e,
+             (unsigned)d, rs->doing);
 }
+
+static void report_hpdf(rstate *rs, HPDF_STATUS status) { report_hpdf_at(rs, rs->file, status); }
 
 /* ---- coordinates and colour ----------------------------------------- */
 
@@ -316,7 +318,10 @@ static bool draw_rule(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_ru
 static HPDF_Image load_image(rstate *rs, const char *path) {
     for (size_t i = 0; i < rs->nimages; i++)
         if (!strcmp(rs->images[i].path, path)) return rs->images[i].img;
+    rs->doing = "loading an image";
     HPDF_Image img = tb_image_load(rs->ctx, rs->pdf, path);
+    if (!img) report_hpdf_at(rs, path, 0); /* when libharu failed */
+    rs->doing = "drawing a page";
     if (!img) return NULL;
     image_ref *v = realloc(rs->images, (rs->nimages + 1) * sizeof *v);
     if (!v) {
@@ -355,8 +360,10 @@ static HPDF_Destination dest_at(rstate *rs, int page, float y) {
     float top = py(rs, pg, y < 0 ? 0 : y);
     if (HPDF_Array_Add(d, target) != HPDF_OK || HPDF_Array_AddName(d, "XYZ") != HPDF_OK ||
         HPDF_Array_AddReal(d, px(rs, 0)) != HPDF_OK || HPDF_Array_AddReal(d, top) != HPDF_OK ||
-        HPDF_Array_Add(d, HPDF_Null_New(rs->pdf->mmgr)) != HPDF_OK)
+        HPDF_Array_Add(d, HPDF_Null_New(rs->pdf->mmgr)) != HPDF_OK) {
+        HPDF_Obj_Free(rs->pdf->mmgr, d); /* direct, attached to nothing yet */
         return NULL;
+    }
     return d;
 }
 
@@ -561,10 +568,11 @@ static bool write_catalog(rstate *rs) {
     HPDF_Dict cat = rs->pdf->catalog;
     HPDF_MMgr mm = rs->pdf->mmgr;
     if (rs->print) {
+        /* each new object attached at once: libharu frees what hangs from the xref */
         HPDF_Array intents = HPDF_Array_New(mm);
+        if (HPDF_Dict_Add(cat, "OutputIntents", intents) != HPDF_OK) return false;
         HPDF_Dict oi = HPDF_Dict_New(mm);
-        return intents && HPDF_Dict_Add(cat, "OutputIntents", intents) == HPDF_OK && oi &&
-               HPDF_Array_Add(intents, oi) == HPDF_OK && HPDF_Dict_AddName(oi, "Type", "OutputIntent") == HPDF_OK &&
+        return HPDF_Array_Add(intents, oi) == HPDF_OK && HPDF_Dict_AddName(oi, "Type", "OutputIntent") == HPDF_OK &&
                HPDF_Dict_AddName(oi, "S", "GTS_PDFX") == HPDF_OK &&
                HPDF_Dict_Add(oi, "OutputConditionIdentifier", HPDF_String_New(mm, "JC200103", NULL)) == HPDF_OK &&
                HPDF_Dict_Add(oi, "OutputCondition", HPDF_String_New(mm, "Japan Color 2001 Coated", NULL)) ==
@@ -575,7 +583,7 @@ static bool write_catalog(rstate *rs) {
     const char *lang = rs->pages->meta.lang;
     if (lang && *lang && HPDF_Dict_Add(cat, "Lang", text_string(rs, lang)) != HPDF_OK) return false;
     HPDF_Dict vp = HPDF_Dict_New(mm);
-    if (!vp || HPDF_Dict_Add(cat, "ViewerPreferences", vp) != HPDF_OK ||
+    if (HPDF_Dict_Add(cat, "ViewerPreferences", vp) != HPDF_OK ||
         HPDF_Dict_AddBoolean(vp, "DisplayDocTitle", HPDF_TRUE) != HPDF_OK)
         return false;
     if (rs->pages->right_to_left && HPDF_Dict_AddName(vp, "Direction", "R2L") != HPDF_OK) return false;
@@ -596,10 +604,9 @@ static bool write_outline(rstate *rs) {
         HPDF_Outline up = NULL;
         for (int k = lv - 1; k >= 1 && !up; k--) up = parent[k];
         HPDF_Outline o = HPDF_CreateOutline(rs->pdf, up, "", NULL);
-        void *title = o ? text_string(rs, e->title ? e->title : "") : NULL;
-        HPDF_Destination d = title ? dest_at(rs, e->page, e->y) : NULL;
-        if (!d || HPDF_Dict_Add(o, "Title", title) != HPDF_OK || HPDF_Outline_SetDestination(o, d) != HPDF_OK ||
-            HPDF_Outline_SetOpened(o, lv == 1) != HPDF_OK)
+        if (!o || HPDF_Dict_Add(o, "Title", text_string(rs, e->title ? e->title : "")) != HPDF_OK) return false;
+        HPDF_Destination d = dest_at(rs, e->page, e->y);
+        if (!d || HPDF_Outline_SetDestination(o, d) != HPDF_OK || HPDF_Outline_SetOpened(o, lv == 1) != HPDF_OK)
             return false;
         parent[lv] = o;
         for (int k = lv + 1; k <= 4; k++) parent[k] = NULL;
@@ -711,6 +718,16 @@ static tb_face *first_face(tb_ctx *ctx, const tb_pages *pages) {
     return NULL;
 }
 
+/* libharu frees only the current graphics state of a page: pop those a
+** failed step left saved (GSave without GRestore), or they leak. */
+static void drop_saved_gstates(rstate *rs) {
+    for (size_t i = 0; rs->hp && i < rs->pages->n; i++) {
+        if (!rs->hp[i]) continue;
+        HPDF_PageAttr attr = (HPDF_PageAttr)rs->hp[i]->attr;
+        while (attr->gstate && attr->gstate->prev) attr->gstate = HPDF_GState_Free(rs->hp[i]->mmgr, attr->gstate);
+    }
+}
+
 /* Save into libharu's memory stream and copy out into a malloc'd buffer. */
 static bool save(rstate *rs, unsigned char **out, size_t *len) {
     if (HPDF_SaveToStream(rs->pdf) != HPDF_OK || !hpdf_ok(rs)) return false;
@@ -799,6 +816,7 @@ fail:
     tb_pdffonts_free(rs.fonts);
     pdfbuf_free(&rs.ops);
     free(rs.images);
+    drop_saved_gstates(&rs);
     free(rs.hp);
     HPDF_Free(rs.pdf);
     return ok;

@@ -223,6 +223,7 @@ static tb_shblock *shape_blocks(tb_shaper *sh, tb_arena *a, const tb_sblock *b) 
         o->sb = b;
         if (b->para) o->text = tb_shape_para(sh, a, b->para);
         if (b->aux) o->aux = tb_shape_para(sh, a, b->aux);
+        if (b->running) o->running = tb_shape_para(sh, a, b->running);
         if (b->first) o->first = shape_blocks(sh, a, b->first);
         *tail = o;
         tail = &o->next;
@@ -237,5 +238,6 @@ tb_shaped_doc *tb_shape_doc(tb_shaper *sh, tb_arena *a, const tb_styled *st) {
     d->body = shape_blocks(sh, a, st->body);
     d->back = shape_blocks(sh, a, st->back);
     if (st->folio_digits) d->folio_digits = tb_shape_para(sh, a, st->folio_digits);
+    if (st->running_title) d->running_title = tb_shape_para(sh, a, st->running_title);
     return d;
 }

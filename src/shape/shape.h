@@ -51,6 +51,7 @@ typedef struct tb_shblock {
     const tb_sblock *sb;
     tb_shaped *text;      /* NULL when the block has no text */
     tb_shaped *aux;       /* marker or toc number */
+    tb_shaped *running;   /* running-head text of a level-1 heading */
     struct tb_shblock *first, *next;
 } tb_shblock;
 
@@ -58,6 +59,7 @@ typedef struct tb_shaped_doc {
     const tb_styled *styled;
     tb_shblock *cover, *body, *back;
     tb_shaped *folio_digits;
+    tb_shaped *running_title;
 } tb_shaped_doc;
 
 typedef struct tb_shaper tb_shaper;

@@ -233,7 +233,7 @@ static void read_page(reader *r) {
 
 static void read_master(reader *r) {
     r->allowed = " name columns column-gap margin-top margin-bottom margin-inner margin-outer "
-                 "margin folio valign background ";
+                 "margin folio valign background grid ";
     check_attrs(r);
     const char *name = attr(r, "name");
     tb_master *m = NULL;
@@ -254,6 +254,7 @@ static void read_master(reader *r) {
     get_int(r, "columns", &m->columns, 1, 12);
     get_pt(r, "column-gap", &m->column_gap);
     get_bool(r, "folio", &m->folio);
+    get_pt(r, "grid", &m->grid);
     const char *va = attr(r, "valign");
     if (va) m->valign_center = !strcmp(va, "center");
     m->has_background = get_color(r, "background", &m->background);
@@ -319,6 +320,11 @@ static void read_style(reader *r, tb_rule *rule) {
     if (sp) {
         *sp = 0;
         rule->ancestor = s;
+        char *adot = strchr(s, '.');
+        if (adot) {
+            *adot = 0;
+            rule->ancestor_cls = adot + 1;
+        }
         s = sp + 1;
         while (*s == ' ') s++;
     }
@@ -377,6 +383,10 @@ static tb_layout *load(tb_layouts *ls, const char *path) {
     l->folio_font = "body";
     l->folio_offset = 10 * MM;
     l->folio_color = (tb_color){0, 0, 0, 1, 0, 0, 0, false};
+    l->head_size = (tb_len){7.5f, false};
+    l->head_font = "heading";
+    l->head_offset = 10 * MM;
+    l->head_color = l->folio_color;
     size_t nrules = 0, nstr = 0;
     for (xmlNode *n = root->children; n; n = n->next)
         if (n->type == XML_ELEMENT_NODE) {
@@ -405,8 +415,30 @@ static tb_layout *load(tb_layouts *ls, const char *path) {
             get_len(&r, "size", &l->folio_size);
             if ((v = attr(&r, "font"))) l->folio_font = v;
             get_pt(&r, "offset", &l->folio_offset);
-            if ((v = attr(&r, "position"))) l->folio_pos = !strcmp(v, "outer");
+            if ((v = attr(&r, "position"))) {
+                if (!strcmp(v, "outer")) l->folio_pos = 1;
+                else if (!strcmp(v, "center")) l->folio_pos = 0;
+                else bad(&r, "position", v, "say center or outer");
+            }
             get_color(&r, "color", &l->folio_color);
+        } else if (!strcmp(name, "header")) {
+            r.allowed = " content size font offset color position ";
+            check_attrs(&r);
+            const char *v = attr(&r, "content");
+            if (v) {
+                l->head_title = strstr(v, "title") != NULL;
+                l->head_section = strstr(v, "section") != NULL;
+                if (!l->head_title && !l->head_section) bad(&r, "content", v, "say title, section or title section");
+            }
+            get_len(&r, "size", &l->head_size);
+            if ((v = attr(&r, "font"))) l->head_font = v;
+            get_pt(&r, "offset", &l->head_offset);
+            get_color(&r, "color", &l->head_color);
+            if ((v = attr(&r, "position"))) {
+                if (!strcmp(v, "outer")) l->head_pos = 1;
+                else if (!strcmp(v, "center")) l->head_pos = 0;
+                else bad(&r, "position", v, "say center or outer");
+            }
         } else if (!strcmp(name, "string")) {
             r.allowed = " name value ";
             check_attrs(&r);

@@ -56,8 +56,8 @@ typedef struct tb_props {
 } tb_props;
 
 typedef struct tb_rule {
-    /* selector "el", "el.class", or "ancestor el[.class]" */
-    const char *el, *cls, *ancestor;
+    /* selector "el", "el.class", or "ancestor[.class] el[.class]" */
+    const char *el, *cls, *ancestor, *ancestor_cls;
     tb_props props;
     int line;                  /* in the layout file */
 } tb_rule;
@@ -69,6 +69,7 @@ typedef struct tb_master {
     float top, bottom, inner, outer; /* margins, pt */
     bool folio;                /* page number shown */
     bool valign_center;        /* cover: blocks centred vertically */
+    float grid;                /* pt: line grid (行送り) of the body text, 0 off */
     tb_color background;       /* a full-bleed page background */
     bool has_background;
 } tb_master;
@@ -94,6 +95,14 @@ typedef struct tb_layout {
     tb_rule *rules;
     size_t nrules;
     bool hang_punct;           /* ぶら下がり of 、。 at line end */
+    /* running head on body pages: the guide's title on left-hand pages,
+    ** the current level-1 section on right-hand ones (either may be off) */
+    bool head_title, head_section;
+    tb_len head_size;
+    const char *head_font;
+    float head_offset;         /* pt from the top trim edge to the baseline */
+    int head_pos;              /* 0 centre, 1 outer edge */
+    tb_color head_color;
 } tb_layout;
 
 /* Load NAME (a name found in ctx->layouts_dir or the share folder, or a file

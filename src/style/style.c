@@ -26,6 +26,7 @@ typedef struct inh {
 typedef struct frame {    /* the box a block is set in */
     tb_area area;
     float width;           /* pt: measure available to blocks here */
+    float full;            /* pt: all columns of the area (span-columns) */
     int depth;             /* section depth */
     int list_depth;
 } frame;
@@ -82,7 +83,8 @@ static bool matches(const tb_rule *r, const tb_node *n, const char *key) {
     if (r->ancestor) {
         char b[8];
         for (const tb_node *p = n->parent; p; p = p->parent)
-            if (!strcmp(key_of(p, b), r->ancestor)) return true;
+            if (!strcmp(key_of(p, b), r->ancestor) && (!r->ancestor_cls || has_class(p, r->ancestor_cls)))
+                return true;
         return false;
     }
     return true;
@@ -394,7 +396,7 @@ static void set_box(tb_sblock *b, const tb_props *p, const inh *h, const frame *
     b->background = p->background;
     b->rule_below = em(p->rule_below, sz);
     b->rule_color = p->rule_color;
-    b->measure = f->width - b->start - b->end;
+    b->measure = (b->span_columns ? f->full : f->width) - b->start - b->end;
     if (b->measure < sz * 2) b->measure = sz * 2;
 }
 
@@ -529,6 +531,16 @@ static void box(st *s, const tb_node *n, const inh *parent, const frame *f, list
     }
 }
 
+/* Text in the running-head style. */
+static tb_para *running_para(st *s, const tb_node *n, const inh *h, const char *text) {
+    inh rh = *h;
+    rh.font = s->l->head_font;
+    rh.bold = false;
+    rh.size = em(s->l->head_size, h->size);
+    rh.color = s->l->head_color;
+    return text ? para_of(s, n, &rh, text) : NULL;
+}
+
 static void section(st *s, const tb_node *n, const inh *h, const frame *f, list *to) {
     frame sf = *f;
     sf.depth++;
@@ -546,6 +558,7 @@ static void section(st *s, const tb_node *n, const inh *h, const frame *f, list 
             b->id = n->id;
             b->src = n;
             b->outline = tb_node_plain_text(s->a, c);
+            if (b->heading == 1 && s->l->head_section) b->running = running_para(s, c, h, b->outline);
         } else {
             blocks(s, c, h, &sf, to);
         }
@@ -811,9 +824,9 @@ tb_styled *tb_style_run(tb_ctx *ctx, tb_arena *a, const tb_doc *doc, const tb_la
     inh h;
     cascade(&s, doc->root, "guide", &root, &h);
     list cover = {&out->cover}, body = {&out->body}, back = {&out->back};
-    frame fb = {TB_AREA_BODY, tb_style_column_width(l, &l->body), 0, 0};
-    frame fc = {TB_AREA_COVER, tb_style_column_width(l, &l->cover), 0, 0};
-    frame fk = {TB_AREA_BACK, tb_style_column_width(l, &l->back), 0, 0};
+    frame fb = {TB_AREA_BODY, tb_style_column_width(l, &l->body), l->width - l->body.inner - l->body.outer, 0, 0};
+    frame fc = {TB_AREA_COVER, tb_style_column_width(l, &l->cover), l->width - l->cover.inner - l->cover.outer, 0, 0};
+    frame fk = {TB_AREA_BACK, tb_style_column_width(l, &l->back), l->width - l->back.inner - l->back.outer, 0, 0};
     for (const tb_node *c = doc->root->first; c; c = c->next) {
         if (c->el == TB_EL_META) continue;
         if (c->el == TB_EL_COVER) {
@@ -839,6 +852,7 @@ tb_styled *tb_style_run(tb_ctx *ctx, tb_arena *a, const tb_doc *doc, const tb_la
         out->folio_digits = para_of(&s, doc->root, &fh, t);
         out->folio_format = l->folio_format;
     }
+    if (l->head_title) out->running_title = running_para(&s, doc->root, &h, out->title);
     free(s.buf);
     free(s.spans);
     free(s.ruby);

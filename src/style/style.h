@@ -92,6 +92,7 @@ typedef struct tb_sblock {
     int heading;                  /* 1..4 for section titles, else 0 */
     const char *outline;          /* heading text for the PDF outline */
     const char *target;           /* toc entry: id of the section */
+    tb_para *running;             /* level-1 heading: its running-head text */
     /* image */
     const char *img_path;         /* resolved, inside the guide's folder */
     float img_w, img_h;           /* placed size, pt */
@@ -104,6 +105,7 @@ typedef struct tb_styled {
     const char *title, *subtitle, *author, *publisher, *date;
     const char *description, *keywords, *lang;
     tb_para *folio_digits;           /* "0123456789" in the folio style */
+    tb_para *running_title;          /* the guide's title in the head style */
     const char *folio_format;
 } tb_styled;
 
