@@ -66,28 +66,36 @@ void tb_breaker_free(tb_breaker *br) {
 
 /* ---- character classes (JLREQ appendix A) ------------------------------ */
 
-static bool in(uint32_t c, const char *set) {
-    const char *p = set;
-    while (*p) {
-        if (tb_utf8_next(&p) == c) return true;
+/* Character sets as sorted code points (binary search: this runs for
+** every cluster of every paragraph). */
+/* cl-02 closing brackets, cl-03 hyphens, cl-04 ?!, cl-05 ・:;, cl-06 。.,
+** cl-07 、, cl-09 iteration marks, cl-10 ー, cl-11 small kana, and the
+** ASCII and full-width twins */
+static const uint32_t NO_START[] = {0x0021, 0x0025, 0x0029, 0x002C, 0x002E, 0x003A, 0x003B, 0x003F, 0x005D, 0x007D, 0x00BB, 0x2010, 0x2013, 0x2019, 0x201D, 0x203C, 0x2047, 0x2048, 0x2049, 0x3001, 0x3002, 0x3005, 0x3009, 0x300B, 0x300D, 0x300F, 0x3011, 0x3015, 0x3017, 0x3019, 0x301C, 0x301F, 0x303B, 0x3041, 0x3043, 0x3045, 0x3047, 0x3049, 0x3063, 0x3083, 0x3085, 0x3087, 0x308E, 0x3095, 0x3096, 0x309D, 0x309E, 0x30A0, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3, 0x30E3, 0x30E5, 0x30E7, 0x30EE, 0x30F5, 0x30F6, 0x30FB, 0x30FC, 0x30FD, 0x30FE, 0x31F0, 0x31F1, 0x31F2, 0x31F3, 0x31F4, 0x31F5, 0x31F6, 0x31F7, 0x31F8, 0x31F9, 0x31FA, 0x31FB, 0x31FC, 0x31FD, 0x31FE, 0x31FF, 0xFF01, 0xFF05, 0xFF09, 0xFF0C, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF1F, 0xFF3D, 0xFF5D, 0xFF5E, 0xFF60};
+/* cl-01 opening brackets */
+static const uint32_t NO_END[] = {0x0028, 0x005B, 0x007B, 0x00AB, 0x2018, 0x201C, 0x3008, 0x300A, 0x300C, 0x300E, 0x3010, 0x3014, 0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B, 0xFF5F};
+static const uint32_t OPENING[] = {0x3008, 0x300A, 0x300C, 0x300E, 0x3010, 0x3014, 0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B, 0xFF5F};
+static const uint32_t CLOSING[] = {0x3009, 0x300B, 0x300D, 0x300F, 0x3011, 0x3015, 0x3017, 0x3019, 0x301F, 0xFF09, 0xFF3D, 0xFF5D, 0xFF60};
+
+static bool in_set(uint32_t c, const uint32_t *set, size_t n) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (set[mid] == c) return true;
+        if (set[mid] < c) lo = mid + 1;
+        else hi = mid;
     }
     return false;
 }
+#define IN(c, set) in_set((c), (set), sizeof(set) / sizeof((set)[0]))
 
-static bool small_kana(uint32_t c) {
-    return in(c, "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ");
-}
-
-bool tb_kinsoku_no_start(uint32_t c) {
-    return in(c, "」』）］｝〕〉》】〙〗〟’”｠»、。，．：；？！‼⁇⁈⁉ヽヾゝゞ々〻ー゠〜～・‐–"
-                 ",.:;?!)]}%％") || small_kana(c);
-}
-
-bool tb_kinsoku_no_end(uint32_t c) { return in(c, "「『（［｛〔〈《【〘〖〝‘“｟«([{"); }
+bool tb_kinsoku_no_start(uint32_t c) { return c >= ')' && IN(c, NO_START); }
+bool tb_kinsoku_no_end(uint32_t c) { return c >= '(' && IN(c, NO_END); }
 
 static enum jcls jclass(uint32_t c) {
-    if (in(c, "「『（［｛〔〈《【〘〖〝｟")) return J_OPEN;
-    if (in(c, "」』）］｝〕〉》】〙〗〟｠")) return J_CLOSE;
+    if (c < 0x3000) return c == ' ' ? J_SPACE : J_NORMAL;
+    if (IN(c, OPENING)) return J_OPEN;
+    if (IN(c, CLOSING)) return J_CLOSE;
     if (c == 0x3001 || c == 0xFF0C) return J_COMMA;   /* 、， */
     if (c == 0x3002 || c == 0xFF0E) return J_STOP;    /* 。． */
     if (c == 0x30FB || c == 0xFF1A || c == 0xFF1B) return J_MIDDOT; /* ・：； */
@@ -248,7 +256,7 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         /* no space is added inside unbreakable sequences, after opening or
         ** before closing brackets, or around 、。・!? (3.1.11) */
         u->spreadable = u->brk && !hard && v->cls == J_NORMAL && u->cls == J_NORMAL &&
-                        !in(v->last, "!?！？") && !(v->latin && u->latin);
+                        !(v->last == '!' || v->last == '?' || v->last == 0xFF01 || v->last == 0xFF1F) && !(v->latin && u->latin);
     }
     /* gaps: aki between neighbours (3.1.4) and kana–Latin ¼ em (3.2.6) */
     for (size_t k = 0; k < n; k++) br->gp[k] = (gap){0, 0, 0, false};

@@ -27,6 +27,11 @@ struct tb_shaper {
     uint32_t *cps;            /* scratch: code points of a paragraph */
     uint32_t *offs;           /* scratch: their byte offsets */
     int *font_of;             /* scratch: chain index per code point */
+    /* paragraphs shaped for the current document, by content: a second
+    ** layout pass (page numbers) reshapes only what changed */
+    tb_arena *cache_arena;    /* (borrowed) the document the cache is for */
+    struct cached { uint64_t key; const tb_para *para; tb_shaped *shaped; } *cache;
+    size_t ncache, capcache;  /* open addressing, capcache a power of 2 */
     hb_script_t *script_of;
     size_t cap;
 };
@@ -50,6 +55,7 @@ void tb_shaper_free(tb_shaper *sh) {
     }
     free(sh->chains);
     free(sh->cps); free(sh->offs); free(sh->font_of); free(sh->script_of);
+    free(sh->cache);
     free(sh);
 }
 
@@ -105,10 +111,92 @@ static bool invisible(uint32_t c) {
     return c == '\n' || c == 0x200B || c == 0x00AD || c == 0x200C || c == 0x200D || c == 0xFEFF;
 }
 
+/* What shaping depends on: the text and, per span, its range, font role,
+** weight, size and language.  Colour, links and rise do not change glyphs. */
+static uint64_t para_key(const tb_para *p) {
+    uint64_t h = 1469598103934665603ull;
+#define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+    for (uint32_t i = 0; i < p->len; i++) MIX((unsigned char)p->text[i]);
+    for (size_t i = 0; i < p->nspans; i++) {
+        const tb_span *s = &p->spans[i];
+        MIX(s->start); MIX(s->end); MIX(s->bold); MIX((uint32_t)(s->size * 64));
+        for (const char *c = s->font ? s->font : ""; *c; c++) MIX(*c);
+        for (const char *c = s->lang ? s->lang : ""; *c; c++) MIX(*c);
+    }
+#undef MIX
+    return h ? h : 1;
+}
+
+static bool same_shaping(const tb_para *a, const tb_para *b) {
+    if (a->len != b->len || a->nspans != b->nspans || memcmp(a->text, b->text, a->len)) return false;
+    for (size_t i = 0; i < a->nspans; i++) {
+        const tb_span *x = &a->spans[i], *y = &b->spans[i];
+        if (x->start != y->start || x->end != y->end || x->bold != y->bold || x->size != y->size ||
+            strcmp(x->font ? x->font : "", y->font ? y->font : "") ||
+            strcmp(x->lang ? x->lang : "", y->lang ? y->lang : ""))
+            return false;
+    }
+    return true;
+}
+
+static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p);
+
 tb_shaped *tb_shape_para(tb_shaper *sh, tb_arena *a, const tb_para *p) {
+    if (!p) {
+        tb_shaped *out = TB_NEW(a, tb_shaped);
+        return out;
+    }
+    if (sh->cache_arena != a) { /* a new document: forget the last one's */
+        sh->cache_arena = a;
+        sh->ncache = 0;
+        if (sh->cache) memset(sh->cache, 0, sh->capcache * sizeof *sh->cache);
+    }
+    uint64_t key = para_key(p);
+    if (sh->capcache) {
+        for (size_t i = key & (sh->capcache - 1);; i = (i + 1) & (sh->capcache - 1)) {
+            struct cached *c = &sh->cache[i];
+            if (!c->key) break;
+            if (c->key == key && same_shaping(c->para, p)) {
+                /* the glyphs are shared; the spans (colour, links) are the
+                ** new paragraph's: runs point at them by index */
+                tb_shaped *out = TB_NEW(a, tb_shaped);
+                *out = *c->shaped;
+                out->para = p;
+                out->runs = TB_NEWN(a, tb_srun, out->nruns);
+                for (size_t r = 0; r < out->nruns; r++) {
+                    out->runs[r] = c->shaped->runs[r];
+                    out->runs[r].span = &p->spans[c->shaped->runs[r].span - c->para->spans];
+                }
+                return out;
+            }
+        }
+    }
+    tb_shaped *out = shape_uncached(sh, a, p);
+    if (tb_diags_count(sh->ctx->diags, TB_ERROR)) return out; /* errors are reported once per pass */
+    if ((sh->ncache + 1) * 2 > sh->capcache) {
+        size_t cap = sh->capcache ? sh->capcache * 2 : 256;
+        struct cached *nc = calloc(cap, sizeof *nc);
+        if (!nc) return out;
+        for (size_t i = 0; i < sh->capcache; i++) {
+            if (!sh->cache[i].key) continue;
+            size_t j = sh->cache[i].key & (cap - 1);
+            while (nc[j].key) j = (j + 1) & (cap - 1);
+            nc[j] = sh->cache[i];
+        }
+        free(sh->cache);
+        sh->cache = nc;
+        sh->capcache = cap;
+    }
+    size_t j = key & (sh->capcache - 1);
+    while (sh->cache[j].key) j = (j + 1) & (sh->capcache - 1);
+    sh->cache[j] = (struct cached){key, p, out};
+    sh->ncache++;
+    return out;
+}
+
+static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
     tb_shaped *out = TB_NEW(a, tb_shaped);
     out->para = p;
-    if (!p) return out;
     reserve(sh, (size_t)p->len + 1);
     hb_unicode_funcs_t *uf = hb_unicode_funcs_get_default();
     /* decode; script per code point */
