@@ -10,7 +10,7 @@ DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-de
         fonts-noto-cjk fonts-noto-core poppler-utils qpdf python3 zbar-tools clang
 
 CC      ?= cc
-PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n
+PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n libqrencode
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
 CFLAGS  += -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\"
@@ -78,6 +78,8 @@ ASAN_CC   ?= $(CC)
 ASAN_FLAGS := $(CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
 ASAN_OBJ  := $(SRC:src/%.c=build/asan/%.o)
+ASAN_LIBOBJ := $(filter-out build/asan/main.o,$(ASAN_OBJ))
+UNIT_ASAN := $(UNIT_SRC:tests/unit/%.c=build/test-asan/%)
 
 build/test/%: tests/unit/%.c tests/unit/t.h $(LIBOBJ)
 	@mkdir -p $(@D)
@@ -91,13 +93,64 @@ build/asan/%.o: src/%.c
 
 -include $(ASAN_OBJ:.o=.d)
 
+build/test-asan/%: tests/unit/%.c tests/unit/t.h $(ASAN_LIBOBJ)
+	@mkdir -p $(@D)
+	@echo "  TEST    $@"
+	@$(ASAN_CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $< $(ASAN_LIBOBJ) $(LDLIBS)
+
 bin/tebiki-asan: $(ASAN_OBJ)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	@$(ASAN_CC) $(ASAN_FLAGS) $(LDFLAGS) -o $@ $(ASAN_OBJ) $(LDLIBS)
 
-check: deps tool $(UNIT_BIN) bin/tebiki-asan
+check: deps tool $(UNIT_BIN) bin/tebiki-asan $(UNIT_ASAN)
 	@tests/run
 
 clean:
 	rm -rf build bin out
+
+# ---- fuzz: libFuzzer targets (fuzz/README.md).  make fuzz builds them with
+# clang into build/fuzz/, seeds fuzz/corpus-guide/ (content/ and tests/bad/)
+# and fuzz/corpus-layout/ (layouts/), then runs each target for FUZZ_SECONDS;
+# it fails when a target finds a crash, leak or timeout (the reproducer is in
+# build/fuzz/artifacts/).  make fuzz-build only builds.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_ARGS    ?=
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined -std=c17 -Wall -Wextra \
+                -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\" \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJ     := $(LIBSRC:src/%.c=build/fuzz/obj/%.o)
+FUZZ_BIN     := build/fuzz/fuzz_guide build/fuzz/fuzz_layout
+
+.PHONY: fuzz-build
+fuzz-build: $(FUZZ_BIN)
+
+build/fuzz/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+-include $(FUZZ_OBJ:.o=.d)
+.SECONDARY: $(FUZZ_OBJ)
+
+$(FUZZ_BIN): build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h $(FUZZ_OBJ)
+	@mkdir -p $(@D)
+	@echo "  FUZZLD  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS) -lz
+
+fuzz: $(FUZZ_BIN)
+	@mkdir -p fuzz/corpus-guide fuzz/corpus-layout build/fuzz/artifacts
+	@for f in content/*/*.xml; do d=$${f#content/}; cp -n "$$f" "fuzz/corpus-guide/seed-$${d%%/*}-$${d#*/}"; done
+	@for f in tests/bad/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-guide/seed-bad-$${f##*/}"; done; true
+	@for f in layouts/*.xml tests/bad/layouts/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-layout/seed-$${f##*/}"; done; true
+	@rc=0; for t in guide layout; do \
+	  echo "  FUZZ    $$t for $(FUZZ_SECONDS) s"; \
+	  nice -n 10 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -max_len=65536 -dict=fuzz/$$t.dict -artifact_prefix=build/fuzz/artifacts/$$t- \
+	    -print_final_stats=1 $(FUZZ_ARGS) fuzz/corpus-$$t > build/fuzz/$$t.log 2>&1 \
+	  || { rc=1; echo "fuzz_$$t found a problem: see build/fuzz/$$t.log and build/fuzz/artifacts/"; \
+	       grep -m3 -E 'ERROR|runtime error|Test unit written' build/fuzz/$$t.log; }; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' build/fuzz/$$t.log | tr '\n' ' '; echo; \
+	done; exit $$rc

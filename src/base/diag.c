@@ -83,7 +83,7 @@ static int cmp(const void *pa, const void *pb) {
 
 void tb_diags_print(tb_diags *d, int quiet_warnings) {
     /* qsort is not stable: tie-break on address keeps insertion order */
-    qsort(d->v, d->n, sizeof *d->v, cmp);
+    if (d->n) qsort(d->v, d->n, sizeof *d->v, cmp);
     for (size_t i = 0; i < d->n; i++) {
         const tb_diag *e = &d->v[i];
         if (e->sev == TB_WARNING && quiet_warnings) continue;

@@ -77,6 +77,10 @@ static const uint32_t NO_END[] = {0x0028, 0x005B, 0x007B, 0x00AB, 0x2018, 0x201C
 static const uint32_t OPENING[] = {0x3008, 0x300A, 0x300C, 0x300E, 0x3010, 0x3014, 0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B, 0xFF5F};
 static const uint32_t CLOSING[] = {0x3009, 0x300B, 0x300D, 0x300F, 0x3011, 0x3015, 0x3017, 0x3019, 0x301F, 0xFF09, 0xFF3D, 0xFF5D, 0xFF60};
 
+/* Counters and units that stay with the number before them (3.1.10):
+** 「1,800円」「2020年」「29団体」 never break after the digits. */
+static const uint32_t COUNTERS[] = {0x2103, 0x338F, 0x33A1, 0x4E07, 0x4EBA, 0x4EF6, 0x500B, 0x500D, 0x5104, 0x5186, 0x518A, 0x5206, 0x5272, 0x5343, 0x53F0, 0x53F7, 0x540D, 0x56DE, 0x5DFB, 0x5E74, 0x65E5, 0x6642, 0x6708, 0x672C, 0x6761, 0x679A, 0x6B73, 0x70B9, 0x767E, 0x79D2, 0x968E, 0x9805, 0xFF05};
+
 static bool in_set(uint32_t c, const uint32_t *set, size_t n) {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -251,8 +255,10 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         ** not split at the hyphen (JLREQ 3.1.10); hyphenation is separate */
         bool hyph = (v->last == '-' || v->last == 0x2010) && k >= 2 && is_latin(br->u[k - 2].last) &&
                     is_latin(u->first);
+        bool unit = ((v->last >= '0' && v->last <= '9') || (v->last >= 0xFF10 && v->last <= 0xFF19)) &&
+                    IN(u->first, COUNTERS);
         u->brk = hard || (ok && !tb_kinsoku_no_start(u->first) && !tb_kinsoku_no_end(v->last) && !nobr &&
-                          !hyph && !in_group_ruby(p, u->b0));
+                          !hyph && !unit && !in_group_ruby(p, u->b0));
         /* no space is added inside unbreakable sequences, after opening or
         ** before closing brackets, or around 、。・!? (3.1.11) */
         u->spreadable = u->brk && !hard && v->cls == J_NORMAL && u->cls == J_NORMAL &&

@@ -23,6 +23,7 @@ typedef struct pg {
     bool col_empty;          /* nothing placed in this column yet */
     float inset_l, inset_r;  /* pt: boxes being drawn around the flow */
     int in_box;              /* boxes open: text inside keeps its own leading */
+    int no_break;            /* inside a table cell: no column or page breaks */
     bool failed;
     /* ids → pages */
     const char **ids;
@@ -101,6 +102,7 @@ static void new_page(pg *p, const tb_master *m) {
 
 /* (4) the next column, or a new page of the same master. */
 static void next_column(pg *p) {
+    if (p->no_break) return; /* a table row is placed whole */
     if (p->col_bottom[p->col] < p->y) p->col_bottom[p->col] = p->y;
     if (p->col + 1 < p->m->columns) {
         p->col++;
@@ -185,7 +187,17 @@ static float block_height(const pg *p, const tb_lblock *b) {
         return grid(p) > 0 ? (ceilf(h / grid(p)) + 1) * grid(p) : h; /* snapping */
     }
     case TB_SB_RULE: return sb->rule_below;
-    case TB_SB_IMAGE: return sb->img_h;
+    case TB_SB_IMAGE: case TB_SB_QR: return sb->img_h;
+    case TB_SB_TABLE: {
+        float h = 0;
+        for (const tb_lblock *r = b->first; r; r = r->next) {
+            float rh = sb->size * 1.2f;
+            for (const tb_lblock *c = r->first; c; c = c->next)
+                if (c->sb->rowspan <= 1) rh = fmaxf(rh, list_height(p, c->first, true) + 2 * c->sb->padding);
+            h += rh;
+        }
+        return h;
+    }
     default: return 0;
     }
 }
@@ -244,6 +256,15 @@ static void draw_aux(pg *p, const tb_lblock *b, float x_text, float baseline, co
 }
 
 static void place_blocks(pg *p, const tb_lblock *b, bool keep_first);
+static void place_table(pg *p, const tb_lblock *b);
+typedef struct tplan tplan;
+struct tplan {               /* a table measured for placing */
+    const tb_lblock **rows;
+    float *h;                /* pt: height of each row */
+    size_t n, nhead;
+};
+static void plan_table(pg *p, const tb_lblock *b, tplan *t);
+static void place_qr(pg *p, const tb_lblock *b);
 
 /* Room below y in the current column. */
 static float room(pg *p) { return frame_bottom(p) - p->y; }
@@ -278,6 +299,12 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
                     continue;
                 }
                 need += ns->before + para_height(p, nb, 0, nb->text->n <= 3 ? nb->text->n : 2);
+            } else if (ns->kind == TB_SB_TABLE) {
+                tplan t;
+                plan_table(p, nb, &t);
+                float h = 0;
+                for (size_t r = 0; r < t.n && r <= t.nhead + 1; r++) h += t.h[r];
+                need += ns->before + h; /* the header and two rows */
             } else {
                 need += ns->before + fminf(block_height(p, nb), frame_bottom(p) - p->region_top) *
                                          (ns->kind == TB_SB_BOX ? 0.3f : 1);
@@ -465,11 +492,155 @@ static void place_box(pg *p, const tb_lblock *b) {
     p->col_empty = false;
 }
 
+/* ---- tables ---------------------------------------------------------------- */
+
+static const tb_color GREY60 = {0, 0, 0, 0.6f, 0.4f, 0.4f, 0.4f, false};
+static const tb_color HEAD_BG = {0.08f, 0, 0.04f, 0, 0.92f, 0.96f, 0.95f, false};
+
+static float cell_height(const pg *p, const tb_lblock *cell) {
+    return list_height(p, cell->first, true) + 2 * cell->sb->padding;
+}
+
+
+static void plan_table(pg *p, const tb_lblock *b, tplan *t) {
+    size_t n = 0;
+    for (const tb_lblock *r = b->first; r; r = r->next) n++;
+    t->rows = TB_NEWN(p->a, const tb_lblock *, n + 1);
+    t->h = TB_NEWN(p->a, float, n + 1);
+    t->n = 0;
+    for (const tb_lblock *r = b->first; r; r = r->next) t->rows[t->n++] = r;
+    t->nhead = 0;
+    while (t->nhead < t->n && t->rows[t->nhead]->sb->header) t->nhead++;
+    if (t->nhead == t->n) t->nhead = 0; /* a table of only header rows repeats nothing */
+    for (size_t r = 0; r < n; r++) {
+        t->h[r] = b->sb->size * 1.2f;
+        for (const tb_lblock *c = t->rows[r]->first; c; c = c->next)
+            if (c->sb->rowspan <= 1) t->h[r] = fmaxf(t->h[r], cell_height(p, c));
+    }
+    /* a cell spanning rows: the last of them grows if they are too low */
+    for (size_t r = 0; r < n; r++)
+        for (const tb_lblock *c = t->rows[r]->first; c; c = c->next) {
+            if (c->sb->rowspan <= 1) continue;
+            size_t last = r + (size_t)c->sb->rowspan - 1;
+            if (last >= n) last = n - 1;
+            float sum = 0;
+            for (size_t k = r; k <= last; k++) sum += t->h[k];
+            float need = cell_height(p, c);
+            if (need > sum) t->h[last] += need - sum;
+        }
+}
+
+static void draw_row(pg *p, const tb_lblock *tbl, const tplan *t, size_t r, float x0) {
+    const tb_sblock *ts = tbl->sb;
+    float y = p->y;
+    float border = ts->border > 0 ? ts->border : 0.5f;
+    tb_color bc = ts->border > 0 ? ts->border_color : GREY60;
+    for (const tb_lblock *c = t->rows[r]->first; c; c = c->next) {
+        const tb_sblock *cs = c->sb;
+        size_t last = r + (size_t)(cs->rowspan > 1 ? cs->rowspan : 1) - 1;
+        if (last >= t->n) last = t->n - 1;
+        float h = 0;
+        for (size_t k = r; k <= last; k++) h += t->h[k];
+        bool fill = cs->has_background || cs->header;
+        tb_item *it = item(p, TB_IT_RECT);
+        it->artifact = true;
+        it->u.rect = (tb_rect_item){x0 + cs->cell_x, y, cs->cell_w, h, fill, true,
+                                    cs->has_background ? cs->background : HEAD_BG, bc, border};
+        /* the content, inside the cell's padding */
+        float save_l = p->inset_l, save_r = p->inset_r;
+        float cx = x0 - col_x(p);
+        p->inset_l = cx + cs->cell_x + cs->padding;
+        p->inset_r = col_width(p) - (cx + cs->cell_x + cs->cell_w) + cs->padding;
+        p->y = y + cs->padding;
+        p->col_empty = true;
+        p->no_break++;
+        p->in_box++;
+        place_blocks(p, c->first, false);
+        p->in_box--;
+        p->no_break--;
+        p->inset_l = save_l;
+        p->inset_r = save_r;
+    }
+    p->y = y + t->h[r];
+}
+
+static void place_table(pg *p, const tb_lblock *b) {
+    const tb_sblock *sb = b->sb;
+    tplan t;
+    plan_table(p, b, &t);
+    if (!t.n) return;
+    float before = p->col_empty ? 0 : sb->before;
+    float headh = 0;
+    for (size_t r = 0; r < t.nhead; r++) headh += t.h[r];
+    p->y += before;
+    record_id(p, sb->id);
+    size_t r = 0;
+    while (r < t.n) {
+        /* rows joined by a rowspan go together */
+        size_t g = r;
+        for (size_t k = r; k <= g && k < t.n; k++)
+            for (const tb_lblock *c = t.rows[k]->first; c; c = c->next)
+                if (c->sb->rowspan > 1 && k + (size_t)c->sb->rowspan - 1 > g) g = k + (size_t)c->sb->rowspan - 1;
+        if (g >= t.n) g = t.n - 1;
+        float gh = 0;
+        for (size_t k = r; k <= g; k++) gh += t.h[k];
+        /* the header goes with the first body row */
+        if (r == 0 && t.nhead) gh += t.h[t.nhead < t.n ? t.nhead : 0];
+        if (gh > room(p) + 0.01f && !p->col_empty) {
+            next_column(p);
+            if (r >= t.nhead)
+                for (size_t k = 0; k < t.nhead; k++) draw_row(p, b, &t, k, col_x(p) + p->inset_l + sb->start);
+        }
+        for (size_t k = r; k <= g; k++) draw_row(p, b, &t, k, col_x(p) + p->inset_l + sb->start);
+        p->col_empty = false;
+        r = g + 1;
+        if (p->failed) return;
+    }
+    p->y += sb->after;
+}
+
+static void place_qr(pg *p, const tb_lblock *b) {
+    const tb_sblock *sb = b->sb;
+    float size = sb->img_w;
+    float before = p->col_empty ? 0 : sb->before;
+    if (before + size > room(p) && !p->col_empty) { next_column(p); before = 0; }
+    p->y += before;
+    record_id(p, sb->id);
+    float avail = col_width(p) - p->inset_l - p->inset_r - sb->start - sb->end;
+    float x = col_x(p) + p->inset_l + sb->start;
+    if (sb->align == TB_ALIGN_CENTER) x += (avail - size) / 2;
+    else if (sb->align == TB_ALIGN_END) x += avail - size;
+    int n = sb->qr_n;
+    float m = size / (float)(n + 8); /* a quiet zone of four modules a side */
+    static const tb_color WHITE = {0, 0, 0, 0, 1, 1, 1, true};
+    tb_item *bg = item(p, TB_IT_RECT);
+    bg->u.rect = (tb_rect_item){x, p->y, size, size, true, false, WHITE, WHITE, 0};
+    bg->artifact = true;
+    static const tb_color DARK = {0, 0, 0, 1, 0, 0, 0, false};
+    for (int row = 0; row < n; row++)
+        for (int c = 0; c < n;) {
+            if (!sb->qr[row * n + c]) { c++; continue; }
+            int e = c;
+            while (e < n && sb->qr[row * n + e]) e++;
+            tb_item *it = item(p, TB_IT_RECT);
+            it->artifact = true;
+            /* a hair wider and taller: neighbouring squares must not show seams */
+            it->u.rect = (tb_rect_item){x + (float)(4 + c) * m, p->y + (float)(4 + row) * m, (float)(e - c) * m + 0.01f,
+                                        m + 0.01f, true, false, DARK, DARK, 0};
+            c = e;
+        }
+    tb_item *lk = item(p, TB_IT_LINK);
+    lk->u.link = (tb_link_item){x, p->y, size, size, sb->href, -1, 0};
+    p->y += size + sb->after;
+    p->col_empty = false;
+}
+
 static void place_blocks(pg *p, const tb_lblock *b, bool keep_first) {
     (void)keep_first;
     for (; b; b = b->next) {
         const tb_sblock *sb = b->sb;
-        if (sb->break_before && !(p->col_empty && p->col == 0 && p->y <= p->region_top + 0.01f)) new_page(p, p->m);
+        if (sb->break_before && !p->no_break && !(p->col_empty && p->col == 0 && p->y <= p->region_top + 0.01f))
+            new_page(p, p->m);
         switch (sb->kind) {
         case TB_SB_PARA: place_para(p, b, b->next); break;
         case TB_SB_BOX: place_box(p, b); break;
@@ -486,8 +657,11 @@ static void place_blocks(pg *p, const tb_lblock *b, bool keep_first) {
             p->col_empty = false;
             break;
         }
+        case TB_SB_TABLE: place_table(p, b); break;
+        case TB_SB_QR: place_qr(p, b); break;
+        case TB_SB_ROW: case TB_SB_CELL: break; /* placed by their table */
         case TB_SB_PAGEBREAK:
-            if (!(p->col_empty && p->col == 0)) new_page(p, p->m);
+            if (!(p->col_empty && p->col == 0) && !p->no_break) new_page(p, p->m);
             break;
         case TB_SB_COLUMNBREAK:
             if (!p->col_empty) next_column(p);

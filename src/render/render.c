@@ -544,7 +544,7 @@ static bool info_text(rstate *rs, const char *key, const char *v) {
 
 static bool write_info(rstate *rs) {
     const tb_doc_meta *m = &rs->pages->meta;
-    const char *title = m->title && *m->title ? m->title : rs->opts->guide_name;
+    const char *title = m->title && *m->title ? m->title : rs->file; /* PDF/X wants one */
     HPDF_Date d = epoch_date(rs->opts->epoch);
     if (HPDF_SetInfoDateAttr(rs->pdf, HPDF_INFO_CREATION_DATE, d) != HPDF_OK ||
         HPDF_SetInfoDateAttr(rs->pdf, HPDF_INFO_MOD_DATE, d) != HPDF_OK || !rs->pdf->info)

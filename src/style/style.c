@@ -8,10 +8,12 @@
 */
 #include "style.h"
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <qrencode.h>
 #include "../base/utf8.h"
 
 typedef struct inh {
@@ -623,6 +625,8 @@ static void toc(st *s, const tb_node *n, const inh *parent, const frame *f, list
 }
 
 static void image(st *s, const tb_node *n, const inh *h, const frame *f, list *to);
+static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *to);
+static void qr(st *s, const tb_node *n, const inh *h, const frame *f, list *to);
 
 static void blocks(st *s, const tb_node *n, const inh *h, const frame *f, list *to) {
     switch (n->el) {
@@ -683,29 +687,8 @@ static void blocks(st *s, const tb_node *n, const inh *h, const frame *f, list *
         }
         break;
     case TB_EL_IMG: image(s, n, h, f, to); break;
-    case TB_EL_TABLE: {
-        /* rows as paragraphs of cells (a table grid is set by a later stage
-        ** version; until then every cell stays readable and in order) */
-        for (const tb_node *c = n->first; c; c = c->next) {
-            if (c->el == TB_EL_CAPTION) { text_block(s, c, h, f, to, NULL); continue; }
-            const tb_node *rows = (c->el == TB_EL_THEAD || c->el == TB_EL_TBODY) ? c->first : c;
-            for (const tb_node *r = rows; r; r = (rows == c ? NULL : r->next)) {
-                if (r->el != TB_EL_TR) continue;
-                for (const tb_node *cell = r->first; cell; cell = cell->next)
-                    if (cell->el == TB_EL_TD || cell->el == TB_EL_TH) blocks(s, cell, h, f, to);
-            }
-        }
-        break;
-    }
-    case TB_EL_QR: {
-        char kb[8];
-        inh qh;
-        tb_props p = cascade(s, n, key_of(n, kb), h, &qh);
-        tb_sblock *b = block(s, to, TB_SB_PARA, n, f);
-        set_box(b, &p, &qh, f);
-        b->para = para_of(s, n, &qh, n->href);
-        break;
-    }
+    case TB_EL_TABLE: table(s, n, h, f, to); break;
+    case TB_EL_QR: qr(s, n, h, f, to); break;
     default: break;
     }
 }
@@ -797,6 +780,198 @@ static void image(st *s, const tb_node *n, const inh *h, const frame *f, list *t
     b->img_w = width;
     b->img_h = width * (float)hh / (float)w;
     b->keep_with_next = true;
+}
+
+/* ---- tables ---------------------------------------------------------------- */
+
+enum { MAX_COLS = 64 };
+
+/* Width a cell's text asks for, in em: CJK characters count one, others
+** about half; capped so that one long cell does not starve the others. */
+static float text_ems(st *s, const tb_node *cell) {
+    const char *t = tb_node_plain_text(s->a, cell);
+    float ems = 0, word = 0, longest = 0;
+    int prev = 0; /* 1 CJK, 2 other: a change costs the ¼ em 和欧間 */
+    while (*t) {
+        unsigned c = tb_utf8_next(&t);
+        float w = c >= 0x2E80 ? 1.0f : 0.55f;
+        int kind = c == ' ' ? 0 : c >= 0x2E80 ? 1 : 2;
+        if (prev && kind && kind != prev) ems += 0.25f;
+        if (kind) prev = kind;
+        ems += w;
+        if (c == ' ' || c >= 0x2E80) word = 0;
+        else word += w;
+        if (word > longest) longest = word;
+    }
+    (void)longest;
+    return ems < 2 ? 2 : ems > 24 ? 24 : ems;
+}
+
+static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *to) {
+    char kb[8];
+    inh th;
+    tb_props tp = cascade(s, n, key_of(n, kb), h, &th);
+    /* the caption goes above, kept with the table */
+    for (const tb_node *c = n->first; c; c = c->next)
+        if (c->el == TB_EL_CAPTION) {
+            tb_sblock **mark = to->tail;
+            text_block(s, c, h, f, to, NULL);
+            if (*mark) (*mark)->keep_with_next = true;
+        }
+    /* rows in order: thead first, then tbody or bare rows */
+    const tb_node *rows[4096];
+    bool head[4096];
+    size_t nrows = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (const tb_node *c = n->first; c; c = c->next) {
+            bool is_head = c->el == TB_EL_THEAD;
+            if ((pass == 0) != is_head) continue;
+            if (c->el == TB_EL_TR) { if (nrows < 4096) head[nrows] = false, rows[nrows++] = c; continue; }
+            if (c->el != TB_EL_THEAD && c->el != TB_EL_TBODY) continue;
+            for (const tb_node *r = c->first; r; r = r->next)
+                if (r->el == TB_EL_TR && nrows < 4096) head[nrows] = is_head, rows[nrows++] = r;
+        }
+    if (nrows == 4096) tb_error(s->ctx, s->doc->file, n->line, n->col, "a table has more than 4096 rows");
+    if (!nrows) return;
+    /* the grid: place cells, honouring rowspans from rows above */
+    int *busy = calloc(MAX_COLS, sizeof *busy); /* rows still covered per column */
+    int ncols = 0;
+    float want[MAX_COLS] = {0};
+    typedef struct { const tb_node *cell; int row, col; } placed;
+    placed *cells = calloc(nrows * MAX_COLS, sizeof *cells);
+    size_t ncells = 0;
+    for (size_t r = 0; r < nrows; r++) {
+        int col = 0;
+        for (const tb_node *c = rows[r]->first; c; c = c->next) {
+            if (c->el != TB_EL_TD && c->el != TB_EL_TH) continue;
+            while (col < MAX_COLS && busy[col] > 0) col++;
+            int span = c->colspan;
+            if (col + span > MAX_COLS) {
+                tb_error(s->ctx, s->doc->file, c->line, c->col, "a table row has more than %d columns", MAX_COLS);
+                break;
+            }
+            cells[ncells++] = (placed){c, (int)r, col};
+            int rs = c->rowspan;
+            if ((size_t)rs > nrows - r) rs = (int)(nrows - r);
+            for (int k = col; k < col + span; k++) busy[k] = rs;
+            if (span == 1 && text_ems(s, c) > want[col]) want[col] = text_ems(s, c);
+            col += span;
+            if (col > ncols) ncols = col;
+        }
+        for (int k = 0; k < MAX_COLS; k++)
+            if (busy[k] > 0) busy[k]--;
+    }
+    free(busy);
+    if (!ncols) { free(cells); return; }
+    /* column widths: in proportion to what their text asks, none under 3 em */
+    tb_sblock *tb = block(s, to, TB_SB_TABLE, n, f);
+    set_box(tb, &tp, &th, f);
+    /* each column asks for its text plus the cells' padding (0.6 em) */
+    float total = 0, W = tb->measure, minw = 3.6f * th.size;
+    for (int k = 0; k < ncols; k++) {
+        if (want[k] < 2) want[k] = 2;
+        want[k] += 0.6f;
+        total += want[k];
+    }
+    float cw[MAX_COLS], x[MAX_COLS + 1];
+    for (int k = 0; k < ncols; k++) want[k] = fmaxf(want[k] * th.size, minw); /* now in pt */
+    total = 0;
+    for (int k = 0; k < ncols; k++) total += want[k];
+    if (total <= W) {
+        /* everything fits on one line: share the spare room in proportion */
+        for (int k = 0; k < ncols; k++) cw[k] = want[k] * W / total;
+    } else {
+        /* columns asking for less than a fair share get what they ask;
+        ** the others share what is left in proportion to their text */
+        bool fixed[MAX_COLS] = {false};
+        float rem = W;
+        int nrem = ncols;
+        for (bool again = true; again && nrem > 0;) {
+            again = false;
+            float share = rem / (float)nrem;
+            for (int k = 0; k < ncols; k++)
+                if (!fixed[k] && want[k] <= share) {
+                    fixed[k] = true;
+                    cw[k] = want[k];
+                    rem -= want[k];
+                    nrem--;
+                    again = true;
+                }
+        }
+        float wsum = 0;
+        for (int k = 0; k < ncols; k++)
+            if (!fixed[k]) wsum += want[k];
+        for (int k = 0; k < ncols; k++)
+            if (!fixed[k]) cw[k] = wsum > 0 ? rem * want[k] / wsum : minw;
+    }
+    x[0] = 0;
+    for (int k = 0; k < ncols; k++) x[k + 1] = x[k] + cw[k];
+    tb->colspan = ncols;
+    /* rows and cells */
+    list rl = {&tb->first};
+    size_t ci = 0;
+    for (size_t r = 0; r < nrows; r++) {
+        tb_sblock *row = block(s, &rl, TB_SB_ROW, rows[r], f);
+        row->header = head[r];
+        list cl = {&row->first};
+        for (; ci < ncells && cells[ci].row == (int)r; ci++) {
+            const tb_node *c = cells[ci].cell;
+            int k = cells[ci].col, span = c->colspan;
+            inh ch;
+            tb_props cp = cascade(s, c, key_of(c, kb), &th, &ch);
+            tb_sblock *cb = block(s, &cl, TB_SB_CELL, c, f);
+            set_box(cb, &cp, &ch, f);
+            if (!(cp.mask & TB_P_PADDING)) cb->padding = 0.3f * ch.size;
+            cb->col = k;
+            cb->colspan = span;
+            cb->rowspan = c->rowspan > (int)(nrows - r) ? (int)(nrows - r) : c->rowspan;
+            cb->cell_x = x[k];
+            cb->cell_w = x[k + span] - x[k];
+            cb->header = c->el == TB_EL_TH || head[r];
+            frame cf = *f;
+            cf.width = cb->cell_w - 2 * cb->padding;
+            if (cf.width < ch.size) cf.width = ch.size;
+            list inner = {&cb->first};
+            tb_sblock *first = NULL;
+            tb_props content = cp;
+            content.mask &= ~(unsigned)(TB_P_BACKGROUND | TB_P_BORDER | TB_P_PADDING | TB_P_START | TB_P_END);
+            content.start = content.end = (tb_len){0, false};
+            content.indent = (tb_len){0, false};
+            content.before = content.after = (tb_len){0, false};
+            mixed(s, c, &ch, &content, &cf, &inner, &first);
+        }
+    }
+    free(cells);
+}
+
+/* A QR code from libqrencode: modules as data, drawn as vector squares. */
+static void qr(st *s, const tb_node *n, const inh *h, const frame *f, list *to) {
+    char kb[8];
+    inh qh;
+    tb_props p = cascade(s, n, key_of(n, kb), h, &qh);
+    if (!n->href || !*n->href) return;
+    QRcode *q = QRcode_encodeString8bit(n->href, 0, QR_ECLEVEL_M);
+    if (!q) {
+        tb_error(s->ctx, s->doc->file, n->line, n->col, "<qr href=\"%.60s\">: cannot encode this as a QR code", n->href);
+        return;
+    }
+    tb_sblock *b = block(s, to, TB_SB_QR, n, f);
+    set_box(b, &p, &qh, f);
+    b->qr_n = q->width;
+    unsigned char *bits = tb_arena_alloc(s->a, (size_t)q->width * (size_t)q->width);
+    for (int i = 0; i < q->width * q->width; i++) bits[i] = q->data[i] & 1;
+    b->qr = bits;
+    b->href = n->href;
+    QRcode_free(q);
+    float size = 25 * 72 / 25.4f;
+    if (n->size) {
+        tb_len l;
+        if (tb_len_parse(n->size, &l)) size = l.em ? l.v * qh.size : l.v;
+        else tb_error(s->ctx, s->doc->file, n->line, n->col, "<qr size=\"%s\">: not a length", n->size);
+    }
+    if (size > b->measure) size = b->measure;
+    if (size < 36) size = 36; /* below ~12 mm phones fail to read it */
+    b->img_w = b->img_h = size;
 }
 
 static const char *meta_text(st *s, tb_el el) {

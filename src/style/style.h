@@ -61,6 +61,10 @@ typedef enum {
     TB_SB_PAGEBREAK,
     TB_SB_COLUMNBREAK,
     TB_SB_IMAGE,
+    TB_SB_TABLE,       /* children: TB_SB_ROW blocks */
+    TB_SB_ROW,         /* children: TB_SB_CELL blocks */
+    TB_SB_CELL,        /* children: the cell's content blocks */
+    TB_SB_QR,          /* a QR code: qr_n × qr_n modules */
 } tb_sblock_kind;
 
 typedef enum { TB_AREA_COVER, TB_AREA_BODY, TB_AREA_BACK } tb_area;
@@ -95,7 +99,15 @@ typedef struct tb_sblock {
     tb_para *running;             /* level-1 heading: its running-head text */
     /* image */
     const char *img_path;         /* resolved, inside the guide's folder */
-    float img_w, img_h;           /* placed size, pt */
+    float img_w, img_h;           /* placed size, pt (also a QR code's) */
+    /* tables: a cell's place in the grid and its frame */
+    int col, colspan, rowspan;    /* TB_SB_CELL */
+    float cell_x, cell_w;         /* pt from the table's left edge */
+    bool header;                  /* TB_SB_ROW of thead; TB_SB_CELL th */
+    /* QR code */
+    int qr_n;                     /* modules a side, 0 = none */
+    const unsigned char *qr;      /* qr_n*qr_n bytes, 1 = dark */
+    const char *href;             /* QR target (a link over it) */
 } tb_sblock;
 
 typedef struct tb_styled {
