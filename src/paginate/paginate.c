@@ -16,7 +16,10 @@ typedef struct pg {
     tb_pages *out;
     size_t cap;
     const tb_master *m;      /* master of the current page */
+    size_t cur;              /* current page (index into out->pages) */
     int col;                 /* current column */
+    size_t flow;             /* panels: position in reading order */
+    size_t sheet0;           /* panels: first page of the current sheet */
     float region_top;        /* top of the current column region */
     float y;                 /* (1) top of the free space */
     float col_bottom[12];    /* lowest y used in each column of the region */
@@ -35,7 +38,7 @@ typedef struct pg {
     size_t nheads, capheads;
 } pg;
 
-static tb_page *page(pg *p) { return &p->out->pages[p->out->n - 1]; }
+static tb_page *page(pg *p) { return &p->out->pages[p->cur]; }
 
 static void add_item(pg *p, tb_item *it) {
     tb_page *pp = page(p);
@@ -53,17 +56,35 @@ static tb_item *item(pg *p, tb_item_kind k) {
 
 /* Left edge of the body frame on the current page (facing pages mirror). */
 static float frame_left(pg *p) {
-    size_t idx = p->out->n - 1;
+    size_t idx = p->cur;
     bool verso = p->l->facing && (idx % 2 == 1);
     return verso ? p->m->outer : p->m->inner;
 }
 
+/* Panels (a folded leaflet): columns of their own widths, each with the
+** panel padding on both sides, no gap. */
+static const float *panel_widths(const pg *p) {
+    const tb_master *m = p->m;
+    if (!m->ncolw) return NULL;
+    return (p->cur % 2 == 1 && m->ncolw_verso) ? m->colw_verso : m->colw;
+}
+
 static float col_width(pg *p) {
     const tb_master *m = p->m;
+    const float *w = panel_widths(p);
+    if (w) return w[p->col] - 2 * m->panel_padding;
     return (p->l->width - m->inner - m->outer - (float)(m->columns - 1) * m->column_gap) / (float)m->columns;
 }
 
-static float col_x(pg *p) { return frame_left(p) + (float)p->col * (col_width(p) + p->m->column_gap); }
+static float col_x(pg *p) {
+    const float *w = panel_widths(p);
+    if (w) {
+        float x = 0;
+        for (int i = 0; i < p->col; i++) x += w[i];
+        return x + p->m->panel_padding;
+    }
+    return frame_left(p) + (float)p->col * (col_width(p) + p->m->column_gap);
+}
 static float frame_bottom(pg *p) { return p->l->height - p->m->bottom; }
 
 static void new_page(pg *p, const tb_master *m) {
@@ -77,6 +98,7 @@ static void new_page(pg *p, const tb_master *m) {
         p->col = 0;
         p->y = p->region_top = m->top;
         p->col_empty = true;
+        p->cur = p->out->n ? p->out->n - 1 : 0;
         return;
     }
     if (p->out->n == p->capout) {
@@ -85,6 +107,7 @@ static void new_page(pg *p, const tb_master *m) {
         p->capout = cap;
     }
     tb_page *pp = &p->out->pages[p->out->n++];
+    p->cur = p->out->n - 1;
     memset(pp, 0, sizeof *pp);
     pp->w = p->l->width;
     pp->h = p->l->height;
@@ -103,6 +126,25 @@ static void new_page(pg *p, const tb_master *m) {
 /* (4) the next column, or a new page of the same master. */
 static void next_column(pg *p) {
     if (p->no_break) return; /* a table row is placed whole */
+    if (p->m->npanel_order) {
+        /* the next panel in reading order, wherever it lies on the sheet */
+        const tb_master *m = p->m;
+        size_t slots = m->npanel_order, want = ++p->flow;
+        if (want >= slots) { /* the sheet is full: another sheet */
+            p->flow = want = 0;
+            size_t pages = (slots + (size_t)m->columns - 1) / (size_t)m->columns;
+            for (size_t i = 0; i < pages; i++) new_page(p, m);
+            p->sheet0 = p->out->n - pages;
+        }
+        size_t slot = 0;
+        for (size_t i = 0; i < slots; i++)
+            if ((size_t)m->panel_order[i] == want + 1) slot = i;
+        p->cur = p->sheet0 + slot / (size_t)m->columns;
+        p->col = (int)(slot % (size_t)m->columns);
+        p->y = p->region_top = m->top;
+        p->col_empty = true;
+        return;
+    }
     if (p->col_bottom[p->col] < p->y) p->col_bottom[p->col] = p->y;
     if (p->col + 1 < p->m->columns) {
         p->col++;
@@ -124,7 +166,7 @@ static void record_id(pg *p, const char *id) {
         p->capids = cap;
     }
     p->ids[p->nids] = id;
-    p->idpages[p->nids++] = (int)p->out->n - 1;
+    p->idpages[p->nids++] = (int)p->cur;
 }
 
 /* ---- measuring ---------------------------------------------------------- */
@@ -344,7 +386,7 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
         if (p->out->n_outline % 16 == 0)
             p->out->outline = tb_arena_grow(p->a, p->out->outline, p->out->n_outline, p->out->n_outline + 16,
                                             sizeof(tb_outline_entry));
-        p->out->outline[p->out->n_outline++] = (tb_outline_entry){sb->outline, sb->heading, (int)p->out->n - 1, p->y};
+        p->out->outline[p->out->n_outline++] = (tb_outline_entry){sb->outline, sb->heading, (int)p->cur, p->y};
     }
     if (sb->heading == 1 && b->running && b->running->n) {
         if (p->nheads == p->capheads) {
@@ -352,7 +394,7 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
             p->heads = tb_arena_grow(p->a, p->heads, p->nheads, cap, sizeof *p->heads);
             p->capheads = cap;
         }
-        p->heads[p->nheads].page = p->out->n - 1;
+        p->heads[p->nheads].page = p->cur;
         p->heads[p->nheads++].lines = b->running;
     }
     float wide = span ? p->l->width - p->m->inner - p->m->outer : col_width(p);
@@ -426,7 +468,7 @@ static void place_box(pg *p, const tb_lblock *b) {
     }
     record_id(p, sb->id);
     /* the frame is drawn under the text: remember where it goes */
-    size_t page0 = p->out->n - 1;
+    size_t page0 = p->cur;
     int col0 = p->col;
     tb_item *mark = page(p)->last;
     float top = p->y;
@@ -447,7 +489,7 @@ static void place_box(pg *p, const tb_lblock *b) {
     if (sb->has_background || sb->border > 0) {
         /* one frame per column fragment: this version draws the last
         ** fragment, and earlier ones when the box moved on */
-        bool same = p->out->n - 1 == page0 && p->col == col0;
+        bool same = p->cur == page0 && p->col == col0;
         float ftop = same ? top : p->region_top;
         tb_item *r = TB_NEW(p->a, tb_item);
         r->kind = TB_IT_RECT;
@@ -754,19 +796,24 @@ static void running_head(pg *p, size_t idx, const tb_lines *ls) {
     float x = verso ? p->l->body.outer : p->l->width - p->l->body.outer - L->width;
     if (p->l->head_pos == 0) x = (p->l->width - L->width) / 2;
     tb_page *pp = &p->out->pages[idx];
-    tb_item *save = pp->last;
-    size_t n = p->out->n;
-    /* draw on page idx: temporarily make it the current page */
-    p->out->n = idx + 1;
-    tb_item *before = page(p)->last;
+    size_t cur = p->cur;
+    p->cur = idx; /* draw on page idx */
+    tb_item *before = pp->last;
     draw_line(p, ls, L, x, p->l->head_offset);
-    for (tb_item *it = before ? before->next : page(p)->first; it; it = it->next) it->artifact = true;
-    p->out->n = n;
-    (void)save;
+    for (tb_item *it = before ? before->next : pp->first; it; it = it->next) it->artifact = true;
+    p->cur = cur;
 }
 
 static void place_area(pg *p, const tb_lblock *b, const tb_master *m, bool center) {
     new_page(p, m);
+    if (m->npanel_order) {
+        size_t pages = (m->npanel_order + (size_t)m->columns - 1) / (size_t)m->columns;
+        for (size_t i = 1; i < pages; i++) new_page(p, m);
+        p->sheet0 = p->out->n - pages;
+        p->flow = (size_t)-1;
+        p->no_break = 0;
+        next_column(p); /* to panel 1 */
+    }
     if (center) {
         float h = list_height(p, b, true);
         float avail = frame_bottom(p) - p->y;
@@ -783,11 +830,32 @@ tb_pages *tb_paginate(tb_ctx *ctx, tb_arena *a, const tb_lined_doc *doc, tb_page
     p.out->meta = (tb_doc_meta){st->title, st->subtitle, st->author, st->publisher, st->date,
                                 st->description, st->keywords, st->lang};
     p.out->bleed = p.l->bleed;
-    if (doc->cover) place_area(&p, doc->cover, &p.l->cover, p.l->cover.valign_center);
-    size_t body0 = p.out->n;
-    if (doc->body) place_area(&p, doc->body, &p.l->body, false);
-    size_t body1 = p.out->n;
-    if (doc->back) place_area(&p, doc->back, &p.l->back, p.l->back.valign_center);
+    size_t body0, body1;
+    if (p.l->body.npanel_order) {
+        /* a folded leaflet: the cover is panel 1, the body the panels after
+        ** it, the back cover the last panel (see the master's panel-order) */
+        place_area(&p, doc->cover, &p.l->body, false);
+        if (doc->cover) next_column(&p);
+        body0 = p.sheet0;
+        place_blocks(&p, doc->body, false);
+        if (doc->back) {
+            size_t last = p.l->body.npanel_order - 1;
+            if (p.flow < last) {
+                p.flow = last - 1;
+                next_column(&p);
+            } else {
+                next_column(&p);
+            }
+            place_blocks(&p, doc->back, false);
+        }
+        body1 = p.out->n;
+    } else {
+        if (doc->cover) place_area(&p, doc->cover, &p.l->cover, p.l->cover.valign_center);
+        body0 = p.out->n;
+        if (doc->body) place_area(&p, doc->body, &p.l->body, false);
+        body1 = p.out->n;
+        if (doc->back) place_area(&p, doc->back, &p.l->back, p.l->back.valign_center);
+    }
     if (p.failed) return NULL;
     /* folios: pages are numbered from the first (the cover counts) */
     for (size_t i = body0; i < body1; i++) {

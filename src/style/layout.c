@@ -233,7 +233,8 @@ static void read_page(reader *r) {
 
 static void read_master(reader *r) {
     r->allowed = " name columns column-gap margin-top margin-bottom margin-inner margin-outer "
-                 "margin folio valign background grid ";
+                 "margin folio valign background grid column-widths column-widths-verso "
+                 "panel-padding panel-order ";
     check_attrs(r);
     const char *name = attr(r, "name");
     tb_master *m = NULL;
@@ -255,6 +256,53 @@ static void read_master(reader *r) {
     get_pt(r, "column-gap", &m->column_gap);
     get_bool(r, "folio", &m->folio);
     get_pt(r, "grid", &m->grid);
+    get_pt(r, "panel-padding", &m->panel_padding);
+    const char *names[2] = {"column-widths", "column-widths-verso"};
+    for (int k = 0; k < 2; k++) {
+        const char *v = attr(r, names[k]);
+        if (!v) continue;
+        float *w = k ? m->colw_verso : m->colw;
+        int *nw = k ? &m->ncolw_verso : &m->ncolw;
+        char *copy = tb_arena_strdup(r->ls->a, v);
+        float sum = 0;
+        for (char *t = strtok(copy, " "); t; t = strtok(NULL, " ")) {
+            tb_len len;
+            if (*nw == 12 || !tb_len_parse(t, &len) || len.em || len.v <= 0) {
+                bad(r, names[k], v, "say one length per column, e.g. 97mm 100mm 100mm");
+                *nw = 0;
+                break;
+            }
+            w[(*nw)++] = len.v;
+            sum += len.v;
+        }
+        if (*nw && *nw != m->columns)
+            bad(r, names[k], v, "give as many widths as the master has columns");
+        else if (*nw && fabsf(sum - r->l->width) > 1)
+            bad(r, names[k], v, "the widths must add up to the page width");
+    }
+    const char *po = attr(r, "panel-order");
+    if (po) {
+        char *copy = tb_arena_strdup(r->ls->a, po);
+        bool seen[25] = {false};
+        for (char *t = strtok(copy, " "); t; t = strtok(NULL, " ")) {
+            int v = atoi(t);
+            if (m->npanel_order == 24 || v < 1 || v > 24 || seen[v]) {
+                bad(r, "panel-order", po, "say each panel number once, e.g. 5 6 1 2 3 4");
+                m->npanel_order = 0;
+                break;
+            }
+            seen[v] = true;
+            m->panel_order[m->npanel_order++] = v;
+        }
+        for (int i = 1; i <= m->npanel_order; i++)
+            if (!seen[i]) {
+                bad(r, "panel-order", po, "panels must be numbered 1 to N without gaps");
+                m->npanel_order = 0;
+                break;
+            }
+        if (m->npanel_order % m->columns)
+            bad(r, "panel-order", po, "the panels must fill whole pages of columns");
+    }
     const char *va = attr(r, "valign");
     if (va) m->valign_center = !strcmp(va, "center");
     m->has_background = get_color(r, "background", &m->background);

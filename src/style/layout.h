@@ -70,6 +70,14 @@ typedef struct tb_master {
     bool folio;                /* page number shown */
     bool valign_center;        /* cover: blocks centred vertically */
     float grid;                /* pt: line grid (行送り) of the body text, 0 off */
+    /* panels of a folded leaflet: widths of the columns on odd and even
+    ** pages, the padding inside each panel, and which panel (1-based, in
+    ** reading order) stands in each slot of the sheet (pages left to right) */
+    float colw[12], colw_verso[12];
+    int ncolw, ncolw_verso;
+    float panel_padding;
+    int panel_order[24];
+    int npanel_order;
     tb_color background;       /* a full-bleed page background */
     bool has_background;
 } tb_master;

@@ -49,6 +49,12 @@ typedef struct st {
 static const tb_color BLACK = {0, 0, 0, 1, 0, 0, 0, false};
 
 float tb_style_column_width(const tb_layout *l, const tb_master *m) {
+    if (m->ncolw) { /* panels: text is set to the narrowest */
+        float w = 1e9f;
+        for (int i = 0; i < m->ncolw; i++) w = fminf(w, m->colw[i]);
+        for (int i = 0; i < m->ncolw_verso; i++) w = fminf(w, m->colw_verso[i]);
+        return w - 2 * m->panel_padding;
+    }
     float w = l->width - m->inner - m->outer - (float)(m->columns - 1) * m->column_gap;
     return w / (float)m->columns;
 }
@@ -1002,6 +1008,7 @@ tb_styled *tb_style_run(tb_ctx *ctx, tb_arena *a, const tb_doc *doc, const tb_la
     frame fb = {TB_AREA_BODY, tb_style_column_width(l, &l->body), l->width - l->body.inner - l->body.outer, 0, 0};
     frame fc = {TB_AREA_COVER, tb_style_column_width(l, &l->cover), l->width - l->cover.inner - l->cover.outer, 0, 0};
     frame fk = {TB_AREA_BACK, tb_style_column_width(l, &l->back), l->width - l->back.inner - l->back.outer, 0, 0};
+    if (l->body.npanel_order) fc = fb, fc.area = TB_AREA_COVER, fk = fb, fk.area = TB_AREA_BACK;
     for (const tb_node *c = doc->root->first; c; c = c->next) {
         if (c->el == TB_EL_META) continue;
         if (c->el == TB_EL_COVER) {
