@@ -261,8 +261,10 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
                           !hyph && !unit && !in_group_ruby(p, u->b0));
         /* no space is added inside unbreakable sequences, after opening or
         ** before closing brackets, or around 、。・!? (3.1.11) */
-        u->spreadable = u->brk && !hard && v->cls == J_NORMAL && u->cls == J_NORMAL &&
-                        !(v->last == '!' || v->last == '?' || v->last == 0xFF01 || v->last == 0xFF1F) && !(v->latin && u->latin);
+        /* space is spread only where a CJK character meets its neighbour:
+        ** Latin text and symbols (a URL) are never letter-spaced */
+        u->spreadable = u->brk && !hard && v->cls == J_NORMAL && u->cls == J_NORMAL && (v->cjk || u->cjk) &&
+                        !(v->last == '!' || v->last == '?' || v->last == 0xFF01 || v->last == 0xFF1F);
     }
     /* gaps: aki between neighbours (3.1.4) and kana–Latin ¼ em (3.2.6) */
     for (size_t k = 0; k < n; k++) br->gp[k] = (gap){0, 0, 0, false};
@@ -376,9 +378,8 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
                 if (sp_n) {
                     for (size_t i = k; i < e; i++)
                         if (u[i].cls == J_SPACE) aw[i] += need / (float)sp_n;
-                } else if (e - k > 1) {
-                    for (size_t i = k + 1; i < e; i++) ag[i] += need / (float)(e - k - 1);
                 }
+                /* no place may take the space: the line stays short */
             }
         }
     }
