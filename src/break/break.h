@@ -42,6 +42,10 @@ typedef struct tb_lrun {
     tb_lglyph *g;
     size_t n;
     float x0, x1;          /* pt: extent on the line (for link areas) */
+    const char *text;      /* text the glyphs' offsets refer to: NULL for
+                              the paragraph's, else a ruby reading */
+    size_t ntext;
+    bool ruby;             /* a reading set above its base */
 } tb_lrun;
 
 typedef struct tb_line {

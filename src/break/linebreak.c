@@ -39,8 +39,18 @@ typedef struct gap {        /* between unit i-1 and unit i */
     bool kana_latin;        /* a ¼ em 和欧間 (3.2.6) */
 } gap;
 
+/* A ruby on the units [u0, u1) of the paragraph (JLREQ 3.3). */
+typedef struct rplace {
+    size_t u0, u1;
+    float rw;               /* pt: the reading's width */
+    float oL, oR;           /* pt: overhang onto the neighbours (3.3.8) */
+    float rsize;            /* pt: ruby size */
+} rplace;
+
 struct tb_breaker {
     tb_ctx *ctx;
+    rplace *rp; size_t rpcap;
+    float *ux, *uxe; size_t uxcap; /* unit box start/end x while placing a line */
     struct { char loc[32]; UBreakIterator *it; } cache[8];
     size_t ncache;
     /* scratch, reused */
@@ -61,6 +71,7 @@ void tb_breaker_free(tb_breaker *br) {
     for (size_t i = 0; i < br->ncache; i++) ubrk_close(br->cache[i].it);
     free(br->u); free(br->gp); free(br->u16); free(br->u16_byte); free(br->ok);
     free(br->adj_w); free(br->adj_g);
+    free(br->rp); free(br->ux); free(br->uxe);
     free(br);
 }
 
@@ -111,6 +122,11 @@ static bool is_cjk(uint32_t c) {
     return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
            (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF) || (c >= 0x31F0 && c <= 0x31FF) ||
            c == 0x3005 || c == 0x3006 || c == 0x3007;
+}
+
+static bool is_kanji(uint32_t c) {
+    return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+           (c >= 0x20000 && c <= 0x3FFFF) || c == 0x3005;
 }
 
 static bool is_latin(uint32_t c) {
@@ -288,6 +304,45 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
             g->kana_latin = true;
         }
     }
+    /* ruby: a reading longer than its base overhangs kana or punctuation
+    ** next to it by up to one ruby character, never kanji (3.3.8); what is
+    ** left spreads the base 1:2:1 (3.3.6) */
+    if (br->rpcap < p->nruby + 1) {
+        br->rpcap = p->nruby + 1;
+        br->rp = realloc(br->rp, br->rpcap * sizeof *br->rp);
+        if (!br->rp) abort();
+    }
+    for (size_t i = 0; i < p->nruby; i++) {
+        const tb_ruby *r = &p->ruby[i];
+        rplace *rp = &br->rp[i];
+        memset(rp, 0, sizeof *rp);
+        size_t u0 = 0;
+        while (u0 < n && br->u[u0].b0 < r->start) u0++;
+        size_t u1 = u0;
+        while (u1 < n && br->u[u1].b0 < r->end) u1++;
+        rp->u0 = u0;
+        rp->u1 = u1;
+        const tb_shaped *rs = sp->rt ? sp->rt[i] : NULL;
+        if (u0 >= u1 || !rs) { rp->u1 = rp->u0; continue; }
+        for (size_t g = 0; g < rs->ng; g++) rp->rw += rs->g[g].adv;
+        rp->rsize = rs->nruns ? rs->runs[0].size : br->u[u0].em / 2;
+        float bw = 0;
+        for (size_t k = u0; k < u1; k++) bw += br->u[k].w + (k > u0 ? br->gp[k].nat : 0);
+        float excess = rp->rw - bw;
+        if (excess <= 0.01f) continue;
+        bool left_ok = u0 > 0 && !is_kanji(br->u[u0 - 1].last) && !br->u[u0].hard;
+        bool right_ok = u1 < n && !is_kanji(br->u[u1].first) && !br->u[u1].hard;
+        rp->oL = left_ok ? fminf(rp->rsize, excess / 2) : 0;
+        rp->oR = right_ok ? fminf(rp->rsize, excess / 2) : 0;
+        float rest = excess - rp->oL - rp->oR;
+        if (rest > 0.01f) {
+            float pad = rest / (float)(2 * (u1 - u0));
+            for (size_t k = u0; k < u1; k++) {
+                br->u[k].w += 2 * pad;
+                br->u[k].shift += pad;
+            }
+        }
+    }
     return n;
 }
 
@@ -394,12 +449,25 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
     tb_lglyph *gl = TB_NEWN(a, tb_lglyph, ng);
     size_t runs = 1;
     for (size_t i = u[k].g0 + 1; i < u[e - 1].g1; i++) runs += sp->g[i].run != sp->g[i - 1].run;
+    const tb_para *para = sp->para;
+    size_t nr_here = 0;
+    for (size_t i = 0; i < para->nruby; i++)
+        if (br->rp[i].u0 < br->rp[i].u1 && br->rp[i].u0 >= k && br->rp[i].u1 <= e)
+            nr_here += sp->rt[i]->nruns ? sp->rt[i]->nruns : 0;
+    runs += nr_here;
+    if (br->uxcap < e + 1) {
+        br->uxcap = e + 1;
+        br->ux = realloc(br->ux, br->uxcap * sizeof(float));
+        br->uxe = realloc(br->uxe, br->uxcap * sizeof(float));
+        if (!br->ux || !br->uxe) abort();
+    }
     L->runs = TB_NEWN(a, tb_lrun, runs);
     L->nruns = 0;
     L->ascent = L->descent = 0;
     size_t gi = 0;
     for (size_t i = k; i < e; i++) {
         if (i > k) x += g[i].nat + ag[i];
+        br->ux[i] = x;
         float pen = x + u[i].shift;
         for (uint32_t j = u[i].g0; j < u[i].g1; j++) {
             const tb_sglyph *sg = &sp->g[j];
@@ -430,9 +498,65 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
             lr->n++;
         }
         x += u[i].w + aw[i];
+        br->uxe[i] = x;
         L->runs[L->nruns - 1].x1 = x;
     }
     L->width = x;
+    /* readings above their bases */
+    for (size_t i = 0; i < para->nruby; i++) {
+        const rplace *rp = &br->rp[i];
+        if (!(rp->u0 < rp->u1 && rp->u0 >= k && rp->u1 <= e)) continue;
+        const tb_shaped *rs = sp->rt[i];
+        if (!rs->ng) continue;
+        float bx0 = br->ux[rp->u0], bx1 = br->uxe[rp->u1 - 1], bw = bx1 - bx0;
+        /* where each glyph goes: over a wider base, 1:2:1 between the
+        ** reading's clusters (mono ruby: centred); over a narrower base,
+        ** from the overhang on the left */
+        size_t nclus = 0;
+        for (size_t g = 0; g < rs->ng; g++) nclus += g == 0 || rs->g[g].cluster != rs->g[g - 1].cluster;
+        bool mono = para->ruby[i].mono || nclus < 2;
+        float rx, pad = 0;
+        if (rp->rw >= bw - 0.01f) rx = bx0 - rp->oL - fmaxf(0, (rp->rw - bw - rp->oL - rp->oR) / 2);
+        else if (mono) rx = bx0 + (bw - rp->rw) / 2;
+        else { pad = (bw - rp->rw) / (float)(2 * nclus); rx = bx0; }
+        float base_size = u[rp->u0].em;
+        float ry = -(0.88f * base_size + 0.12f * rp->rsize + 0.05f * base_size);
+        L->ascent = fmaxf(L->ascent, 0.88f * base_size + rp->rsize + 0.05f * base_size);
+        size_t gstart = 0;
+        for (size_t r = 0; r < rs->nruns; r++) {
+            const tb_srun *sr = &rs->runs[r];
+            tb_lrun *lr = &L->runs[L->nruns++];
+            memset(lr, 0, sizeof *lr);
+            lr->face = sr->face;
+            lr->size = sr->size;
+            lr->fake_bold = sr->fake_bold;
+            lr->span = sr->span;
+            lr->text = rs->para->text;
+            lr->ntext = rs->para->len;
+            lr->ruby = true;
+            lr->n = sr->g1 - sr->g0;
+            lr->g = TB_NEWN(a, tb_lglyph, lr->n);
+            float px = rx;
+            for (size_t g = sr->g0; g < sr->g1; g++) {
+                const tb_sglyph *sg = &rs->g[g];
+                bool first = g == 0 || sg->cluster != rs->g[g - 1].cluster;
+                if (first && pad > 0) px += pad;
+                uint32_t cend = rs->para->len;
+                for (size_t h = g + 1; h < rs->ng; h++)
+                    if (rs->g[h].cluster != sg->cluster) { cend = rs->g[h].cluster; break; }
+                lr->g[g - sr->g0] = (tb_lglyph){sg->gid, px + sg->dx, ry - sg->dy, sg->adv, sg->cluster,
+                                                first ? cend - sg->cluster : 0};
+                px += sg->adv;
+                bool last = g + 1 >= rs->ng || rs->g[g + 1].cluster != sg->cluster;
+                if (last && pad > 0) px += pad;
+            }
+            lr->x0 = rx;
+            lr->x1 = px;
+            rx = px;
+            gstart += lr->n;
+        }
+        (void)gstart;
+    }
     L->start = u[k].b0;
     L->end = u[e - 1].b1;
 }

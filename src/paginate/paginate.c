@@ -257,15 +257,15 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
         g->color = lr->span->color;
         g->x = x;
         g->y = baseline;
-        g->text = ls->para->text;
-        g->ntext = ls->para->len;
+        g->text = lr->text ? lr->text : ls->para->text;
+        g->ntext = lr->text ? lr->ntext : ls->para->len;
         g->lang = lr->span->lang;
         tb_glyph *gs = TB_NEWN(p->a, tb_glyph, lr->n);
         for (size_t i = 0; i < lr->n; i++)
             gs[i] = (tb_glyph){lr->g[i].gid, lr->g[i].x, lr->g[i].y, lr->g[i].adv, lr->g[i].text, lr->g[i].ntext};
         g->glyphs = gs;
         g->n = lr->n;
-        if (lr->span->href || lr->span->dest) {
+        if ((lr->span->href || lr->span->dest) && !lr->ruby) {
             tb_item *lk = item(p, TB_IT_LINK);
             lk->u.link = (tb_link_item){x + lr->x0, baseline - L->ascent, lr->x1 - lr->x0, L->ascent + L->descent,
                                         lr->span->href, -1, 0};

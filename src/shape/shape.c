@@ -140,8 +140,43 @@ static bool same_shaping(const tb_para *a, const tb_para *b) {
 }
 
 static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p);
+static tb_shaped *shape_base(tb_shaper *sh, tb_arena *a, const tb_para *p);
+
+/* Ruby readings: each a small paragraph in the style of its base at half
+** its size (JLREQ 3.3.3), shaped like any other text. */
+static void shape_ruby(tb_shaper *sh, tb_arena *a, const tb_para *p, tb_shaped *out) {
+    if (!p->nruby) return;
+    out->rt = TB_NEWN(a, tb_shaped *, p->nruby);
+    for (size_t i = 0; i < p->nruby; i++) {
+        const tb_ruby *r = &p->ruby[i];
+        const tb_span *base = &p->spans[0];
+        for (size_t k = 0; k < p->nspans; k++)
+            if (p->spans[k].start <= r->start && r->start < p->spans[k].end) base = &p->spans[k];
+        tb_para *rp = TB_NEW(a, tb_para);
+        rp->text = r->text;
+        rp->len = (uint32_t)strlen(r->text);
+        rp->lang = p->lang;
+        rp->file = p->file;
+        tb_span *sp = TB_NEW(a, tb_span);
+        *sp = *base;
+        sp->start = 0;
+        sp->end = rp->len;
+        sp->size = base->size * 0.5f;
+        sp->href = NULL;
+        sp->dest = NULL;
+        rp->spans = sp;
+        rp->nspans = 1;
+        out->rt[i] = shape_base(sh, a, rp);
+    }
+}
 
 tb_shaped *tb_shape_para(tb_shaper *sh, tb_arena *a, const tb_para *p) {
+    tb_shaped *out = shape_base(sh, a, p);
+    if (p) shape_ruby(sh, a, p, out);
+    return out;
+}
+
+static tb_shaped *shape_base(tb_shaper *sh, tb_arena *a, const tb_para *p) {
     if (!p) {
         tb_shaped *out = TB_NEW(a, tb_shaped);
         return out;

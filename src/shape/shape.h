@@ -38,13 +38,15 @@ typedef struct tb_srun {
     hb_script_t script;
 } tb_srun;
 
-typedef struct tb_shaped {
+typedef struct tb_shaped tb_shaped;
+struct tb_shaped {
     const tb_para *para;
     tb_sglyph *g;         /* in logical order */
     size_t ng;
     tb_srun *runs;
     size_t nruns;
-} tb_shaped;
+    tb_shaped **rt;        /* para->nruby readings, shaped at ruby size */
+};
 
 /* A styled block with its shaped text; mirrors the tb_sblock tree. */
 typedef struct tb_shblock {
