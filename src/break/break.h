@@ -46,6 +46,7 @@ typedef struct tb_lrun {
                               the paragraph's, else a ruby reading */
     size_t ntext;
     bool ruby;             /* a reading set above its base */
+    tb_orient orient;      /* upright, sideways or across in vertical text */
 } tb_lrun;
 
 typedef struct tb_line {

@@ -447,7 +447,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
     if ((o->align == TB_ALIGN_CENTER || o->align == TB_ALIGN_END) && x < lead) x = lead;
     size_t ng = u[e - 1].g1 - u[k].g0;
     tb_lglyph *gl = TB_NEWN(a, tb_lglyph, ng);
-    size_t runs = 1;
+    size_t runs = 1; /* a new line run wherever the shaped run changes */
     for (size_t i = u[k].g0 + 1; i < u[e - 1].g1; i++) runs += sp->g[i].run != sp->g[i - 1].run;
     const tb_para *para = sp->para;
     size_t nr_here = 0;
@@ -472,7 +472,8 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         for (uint32_t j = u[i].g0; j < u[i].g1; j++) {
             const tb_sglyph *sg = &sp->g[j];
             const tb_srun *r = &sp->runs[sg->run];
-            if (!L->nruns || L->runs[L->nruns - 1].span != r->span || L->runs[L->nruns - 1].face != r->face) {
+            if (!L->nruns || L->runs[L->nruns - 1].span != r->span || L->runs[L->nruns - 1].face != r->face ||
+                L->runs[L->nruns - 1].orient != r->orient) {
                 tb_lrun *lr = &L->runs[L->nruns++];
                 lr->face = r->face;
                 lr->size = r->size;
@@ -481,6 +482,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
                 lr->g = &gl[gi];
                 lr->n = 0;
                 lr->x0 = x;
+                lr->orient = r->orient;
                 float rise = r->span->rise;
                 L->ascent = fmaxf(L->ascent, 0.88f * r->size + rise);
                 L->descent = fmaxf(L->descent, 0.12f * r->size - rise);
@@ -534,6 +536,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
             lr->text = rs->para->text;
             lr->ntext = rs->para->len;
             lr->ruby = true;
+            lr->orient = sr->orient;
             lr->n = sr->g1 - sr->g0;
             lr->g = TB_NEWN(a, tb_lglyph, lr->n);
             float px = rx;

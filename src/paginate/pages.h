@@ -37,6 +37,8 @@ typedef struct tb_glyph_run {
     bool vertical;      /* glyphs shaped TTB: set with the font's vertical
                            metrics (Identity-V); x,y are vertical origins */
     bool fake_bold;     /* embolden synthetically (fill+stroke) */
+    bool sideways;      /* horizontal glyphs turned 90° clockwise (Latin in
+                           vertical text); x,y are their baseline origins */
     tb_color color;
     float x, y;         /* pt: run origin = baseline start (horizontal) or
                            centre-top of the column (vertical) */

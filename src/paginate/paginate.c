@@ -27,6 +27,15 @@ typedef struct pg {
     float inset_l, inset_r;  /* pt: boxes being drawn around the flow */
     int in_box;              /* boxes open: text inside keeps its own leading */
     int no_break;            /* inside a table cell: no column or page breaks */
+    /* vertical writing: blocks are placed in a flow space with the axes
+    ** turned (flow x = page y, flow y = distance from the right edge), with
+    ** the current master turned to match (vm); page_items() maps rects,
+    ** rules and links back; glyph runs are drawn in page space directly */
+    bool vert, vtext;
+    float fw, fh;            /* pt: the page in flow space */
+    tb_master vm;            /* the turned master of the current page */
+    const tb_master *srcm;   /* the master it was turned from */
+    float line_size;         /* pt: type size of the block being drawn */
     bool failed;
     /* ids → pages */
     const char **ids;
@@ -56,6 +65,7 @@ static tb_item *item(pg *p, tb_item_kind k) {
 
 /* Left edge of the body frame on the current page (facing pages mirror). */
 static float frame_left(pg *p) {
+    if (p->vert) return p->m->inner;
     size_t idx = p->cur;
     bool verso = p->l->facing && (idx % 2 == 1);
     return verso ? p->m->outer : p->m->inner;
@@ -73,7 +83,7 @@ static float col_width(pg *p) {
     const tb_master *m = p->m;
     const float *w = panel_widths(p);
     if (w) return w[p->col] - 2 * m->panel_padding;
-    return (p->l->width - m->inner - m->outer - (float)(m->columns - 1) * m->column_gap) / (float)m->columns;
+    return (p->fw - m->inner - m->outer - (float)(m->columns - 1) * m->column_gap) / (float)m->columns;
 }
 
 static float col_x(pg *p) {
@@ -85,7 +95,7 @@ static float col_x(pg *p) {
     }
     return frame_left(p) + (float)p->col * (col_width(p) + p->m->column_gap);
 }
-static float frame_bottom(pg *p) { return p->l->height - p->m->bottom; }
+static float frame_bottom(pg *p) { return p->fh - p->m->bottom; }
 
 static void new_page(pg *p, const tb_master *m) {
     if (p->out->n >= p->ctx->limits.max_pages) {
@@ -106,12 +116,25 @@ static void new_page(pg *p, const tb_master *m) {
         p->out->pages = tb_arena_grow(p->a, p->out->pages, p->out->n, cap, sizeof(tb_page));
         p->capout = cap;
     }
+    if (m == &p->vm) m = p->srcm;
     tb_page *pp = &p->out->pages[p->out->n++];
     p->cur = p->out->n - 1;
     memset(pp, 0, sizeof *pp);
     pp->w = p->l->width;
     pp->h = p->l->height;
     p->m = m;
+    if (p->vert) {
+        /* turn the master: lines run down from the top margin, blocks go
+        ** leftwards from the right margin (the outer one on a recto) */
+        bool verso = p->l->facing && p->cur % 2 == 1;
+        p->srcm = m;
+        p->vm = *m;
+        p->vm.inner = m->top;
+        p->vm.outer = m->bottom;
+        p->vm.top = verso ? m->inner : m->outer;
+        p->vm.bottom = verso ? m->outer : m->inner;
+        p->m = m = &p->vm;
+    }
     p->col = 0;
     p->y = p->region_top = m->top;
     for (int i = 0; i < 12; i++) p->col_bottom[i] = m->top;
@@ -119,7 +142,7 @@ static void new_page(pg *p, const tb_master *m) {
     if (m->has_background) {
         tb_item *it = item(p, TB_IT_RECT);
         it->artifact = true;
-        it->u.rect = (tb_rect_item){0, 0, pp->w, pp->h, true, false, m->background, m->background, 0};
+        it->u.rect = (tb_rect_item){0, 0, p->fw, p->fh, true, false, m->background, m->background, 0};
     }
 }
 
@@ -251,6 +274,33 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
         const tb_lrun *lr = &L->runs[r];
         tb_item *it = item(p, TB_IT_GLYPHS);
         tb_glyph_run *g = &it->u.glyphs;
+        if (p->vtext) {
+            /* the line's centre is 0.38 em above its horizontal baseline;
+            ** glyph offsets turn: along the line is down, across is right */
+            g->face = lr->face;
+            g->size = lr->size;
+            g->fake_bold = lr->fake_bold;
+            g->color = lr->span->color;
+            g->vertical = lr->orient == TB_OR_UPRIGHT;
+            g->sideways = lr->orient == TB_OR_SIDEWAYS;
+            g->x = p->l->width - (baseline - 0.38f * p->line_size);
+            g->y = x;
+            g->text = lr->text ? lr->text : ls->para->text;
+            g->ntext = lr->text ? lr->ntext : ls->para->len;
+            g->lang = lr->span->lang;
+            tb_glyph *gs = TB_NEWN(p->a, tb_glyph, lr->n);
+            for (size_t i = 0; i < lr->n; i++)
+                gs[i] = (tb_glyph){lr->g[i].gid, -lr->g[i].y, lr->g[i].x, lr->g[i].adv, lr->g[i].text, lr->g[i].ntext};
+            g->glyphs = gs;
+            g->n = lr->n;
+            if ((lr->span->href || lr->span->dest) && !lr->ruby) {
+                tb_item *lk = item(p, TB_IT_LINK);
+                lk->u.link = (tb_link_item){x + lr->x0, baseline - L->ascent, lr->x1 - lr->x0, L->ascent + L->descent,
+                                            lr->span->href, lr->span->dest ? -2 : -1, 0};
+                if (lr->span->dest) lk->u.link.uri = lr->span->dest;
+            }
+            continue;
+        }
         g->face = lr->face;
         g->size = lr->size;
         g->fake_bold = lr->fake_bold;
@@ -397,7 +447,7 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
         p->heads[p->nheads].page = p->cur;
         p->heads[p->nheads++].lines = b->running;
     }
-    float wide = span ? p->l->width - p->m->inner - p->m->outer : col_width(p);
+    float wide = span ? p->fw - p->m->inner - p->m->outer : col_width(p);
     float x = col_x(p) + p->inset_l + sb->start;
     float right_edge = col_x(p) + wide - p->inset_r - sb->end;
     for (size_t i = 0; i < n; i++) {
@@ -414,6 +464,7 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
             right_edge = col_x(p) + col_width(p) - p->inset_r - sb->end;
         }
         float half = (pitch - (0.88f + 0.12f) * sb->size) / 2;
+        p->line_size = sb->size;
         float baseline = p->y + half + fmaxf(0.88f * sb->size, L->ascent);
         draw_line(p, ls, L, x, baseline);
         if (i == 0 && b->aux && !sb->aux_right) draw_aux(p, b, x, baseline, NULL, right_edge);
@@ -513,7 +564,7 @@ static void place_box(pg *p, const tb_lblock *b) {
             tb_page *p0 = &p->out->pages[page0];
             tb_item *r0 = TB_NEW(p->a, tb_item);
             *r0 = *r;
-            float bottom = p->l->height - p->m->bottom;
+            float bottom = p->fh - p->m->bottom;
             float left0 = p->l->facing && page0 % 2 ? p->m->outer : p->m->inner;
             float cx = left0 + (float)col0 * (col_width(p) + p->m->column_gap);
             r0->u.rect.x = cx + p->inset_l + sb->start;
@@ -804,6 +855,43 @@ static void running_head(pg *p, size_t idx, const tb_lines *ls) {
     p->cur = cur;
 }
 
+/* Vertical pages: map the rects, rules and links placed in flow space to
+** the page (glyph runs were drawn in page space). */
+static void page_items(pg *p, size_t idx) {
+    float W = p->l->width;
+    for (tb_item *it = p->out->pages[idx].first; it; it = it->next) {
+        switch (it->kind) {
+        case TB_IT_RECT: {
+            tb_rect_item *r = &it->u.rect;
+            float x = W - r->y - r->h, y = r->x, w = r->h, h = r->w;
+            r->x = x, r->y = y, r->w = w, r->h = h;
+            break;
+        }
+        case TB_IT_LINK: {
+            tb_link_item *r = &it->u.link;
+            float x = W - r->y - r->h, y = r->x, w = r->h, h = r->w;
+            r->x = x, r->y = y, r->w = w, r->h = h;
+            r->target_y = 0;
+            break;
+        }
+        case TB_IT_IMAGE: {
+            tb_image_item *r = &it->u.image;
+            /* an image keeps its shape: its box turns about its centre */
+            float cx = W - (r->y + r->h / 2), cy = r->x + r->w / 2;
+            r->x = cx - r->w / 2, r->y = cy - r->h / 2;
+            break;
+        }
+        case TB_IT_RULE: {
+            tb_rule_item *r = &it->u.rule;
+            float x1 = W - r->y1, y1 = r->x1, x2 = W - r->y2, y2 = r->x2;
+            r->x1 = x1, r->y1 = y1, r->x2 = x2, r->y2 = y2;
+            break;
+        }
+        case TB_IT_GLYPHS: break;
+        }
+    }
+}
+
 static void place_area(pg *p, const tb_lblock *b, const tb_master *m, bool center) {
     new_page(p, m);
     if (m->npanel_order) {
@@ -825,7 +913,11 @@ static void place_area(pg *p, const tb_lblock *b, const tb_master *m, bool cente
 
 tb_pages *tb_paginate(tb_ctx *ctx, tb_arena *a, const tb_lined_doc *doc, tb_pagemap *map) {
     pg p = {.ctx = ctx, .a = a, .doc = doc, .l = doc->styled->layout};
+    p.vert = p.vtext = p.l->vertical;
+    p.fw = p.vert ? p.l->height : p.l->width;
+    p.fh = p.vert ? p.l->width : p.l->height;
     p.out = TB_NEW(a, tb_pages);
+    p.out->right_to_left = p.vert;
     const tb_styled *st = doc->styled;
     p.out->meta = (tb_doc_meta){st->title, st->subtitle, st->author, st->publisher, st->date,
                                 st->description, st->keywords, st->lang};
@@ -857,6 +949,11 @@ tb_pages *tb_paginate(tb_ctx *ctx, tb_arena *a, const tb_lined_doc *doc, tb_page
         if (doc->back) place_area(&p, doc->back, &p.l->back, p.l->back.valign_center);
     }
     if (p.failed) return NULL;
+    if (p.vert) {
+        for (size_t i = 0; i < p.out->n; i++) page_items(&p, i);
+        for (size_t i = 0; i < p.out->n_outline; i++) p.out->outline[i].y = 0;
+        p.vtext = false; /* folios and running heads stay horizontal */
+    }
     /* folios: pages are numbered from the first (the cover counts) */
     for (size_t i = body0; i < body1; i++) {
         if (p.l->body.folio) folio(&p, i, (int)i + 1);

@@ -58,9 +58,18 @@ struct tb_parser {
     bool stopped;              /* the parse was stopped (DOCTYPE, depth):
                                   libxml2's follow-on errors are dropped */
     bool wf_error;             /* a well-formedness error was reported */
+    xmlParserCtxtPtr ctxt;     /* during tb_parse_file (borrowed) */
 };
 
 /* ---- errors from libxml2 ----------------------------------------------- */
+
+/* Elements that never have content: HTML writes them <br>, a guide <br/>. */
+static bool always_empty(const char *name) {
+    static const char *const v[] = {"br", "img", "hr", "pagebreak", "columnbreak", "ref", "qr", "toc"};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        if (!strcmp(name, v[i])) return true;
+    return false;
+}
 
 /* The column of the start of the token ending at column COL, when the
 ** token (of LEN bytes) lies on one line. */
@@ -87,7 +96,18 @@ static void on_xml_error(void *data, const xmlError *e) {
     /* libxml2's most common messages, said the way a guide's author thinks */
     switch (e->code) {
     case XML_ERR_TAG_NAME_MISMATCH:
-        if (s1 && s2) {
+        if (s1 && s2 && always_empty(s1)) {
+            /* the HTML habit <br> */
+            snprintf(msg, sizeof msg, "<%s> is never closed: write an empty element as <%s/>", s1, s1);
+            /* at the <br> itself: the open element being closed */
+            const xmlNode *open = p->ctxt ? p->ctxt->node : NULL;
+            if (open && open->name && !strcmp((const char *)open->name, s1)) {
+                line = (int)xmlGetLineNo(open);
+                col = (int)(intptr_t)open->_private;
+            } else {
+                col = token_col(col, strlen(s2) + 3);
+            }
+        } else if (s1 && s2) {
             snprintf(msg, sizeof msg, "</%s> does not close <%s> (opened on line %d): a closing tag is missing or misspelt",
                      s2, s1, e->int1);
             col = token_col(col, strlen(s2) + 3);
@@ -97,7 +117,29 @@ static void on_xml_error(void *data, const xmlError *e) {
         if (s1) snprintf(msg, sizeof msg, "the file ends before <%s> (opened on line %d) is closed", s1, e->int1);
         break;
     case XML_ERR_DOCUMENT_EMPTY:
-        snprintf(msg, sizeof msg, "the file has no <guide> element (it is empty or only white space)");
+        snprintf(msg, sizeof msg, "the file has no <guide> element (it is empty, or has text before the first tag)");
+        break;
+    case XML_ERR_UNDECLARED_ENTITY:
+    case XML_WAR_UNDECLARED_ENTITY:
+        if (s1)
+            snprintf(msg, sizeof msg,
+                     "unknown entity &%s;: a guide knows only &amp; &lt; &gt; &quot; &apos; and &#NNNN; "
+                     "(or type the character itself)", s1);
+        break;
+    case XML_ERR_ENTITYREF_SEMICOL_MISSING:
+        snprintf(msg, sizeof msg, "a '&' that does not start an entity: write a literal & as &amp;");
+        break;
+    case XML_ERR_NAME_REQUIRED:
+        if (strstr(msg, "EntityRef"))
+            snprintf(msg, sizeof msg, "a '&' that does not start an entity: write a literal & as &amp;");
+        else if (strstr(msg, "StartTag"))
+            snprintf(msg, sizeof msg, "a '<' that does not start a tag: write a literal < as &lt;");
+        break;
+    case XML_ERR_ATTRIBUTE_NOT_STARTED:
+        snprintf(msg, sizeof msg, "an attribute value must be in quotes (name=\"value\")");
+        break;
+    case XML_ERR_ATTRIBUTE_REDEFINED:
+        if (s1) snprintf(msg, sizeof msg, "the attribute '%s' is given twice", s1);
         break;
     case XML_ERR_DOCUMENT_END:
         snprintf(msg, sizeof msg, "text or markup after the end of <guide>");
@@ -319,9 +361,7 @@ static void flow_text(build *b, tb_node *n, const char *s, int line) {
             tb_error(b->p->ctx, b->doc->file, line, 0, "text is not valid UTF-8");
             break;
         }
-        if (c == 0xFEFF) {
-            tb_error(b->p->ctx, b->doc->file, line, 0,
-                     "a byte order mark (U+FEFF) is allowed only at the very start of the file");
+        if (c == 0xFEFF) { /* reported with its position by check_boms() */
             p = q;
             continue;
         }
@@ -363,9 +403,6 @@ static const char *getattr(build *b, xmlNode *x, const char *name, bool xmlns) {
     if (!v) return NULL;
     char *s = tb_arena_strdup(b->a, (const char *)v);
     xmlFree(v);
-    if (strstr(s, "\xEF\xBB\xBF"))
-        tb_error(b->p->ctx, b->doc->file, (int)xmlGetLineNo(x), (int)(intptr_t)x->_private,
-                 "a byte order mark (U+FEFF) is allowed only at the very start of the file");
     return s;
 }
 
@@ -570,6 +607,28 @@ char *tb_node_plain_text(tb_arena *a, const tb_node *n) {
 
 /* ---- entry -------------------------------------------------------------- */
 
+/* A byte order mark anywhere but at the very start (an editor that pasted
+** one file into another): libxml2 takes it for a character, so it is found
+** in the raw bytes, where its line and column are exact. */
+static void check_boms(tb_parser *p, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    int line = 1, col = 1, c, reported = 0;
+    long off = 0;
+    unsigned char prev[2] = {0, 0};
+    while ((c = getc(f)) != EOF) {
+        if (prev[0] == 0xEF && prev[1] == 0xBB && c == 0xBF && off > 2 && reported++ < 20)
+            tb_error(p->ctx, path, line, col - 1,
+                     "a byte order mark (U+FEFF) is allowed only at the very start of the file");
+        if (c == '\n') line++, col = 1;
+        else if ((c & 0xC0) != 0x80) col++;
+        prev[0] = prev[1];
+        prev[1] = (unsigned char)c;
+        off++;
+    }
+    fclose(f);
+}
+
 tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
     tb_ctx *ctx = p->ctx;
     struct stat st;
@@ -586,6 +645,7 @@ tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) return NULL;
     ctxt->_private = p;
+    p->ctxt = ctxt;
     ctxt->sax->startElementNs = on_start;
     ctxt->sax->internalSubset = on_internal_subset;
     xmlSetStructuredErrorFunc(p, (xmlStructuredErrorFunc)on_xml_error);
@@ -593,6 +653,7 @@ tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
                                 XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
                                     XML_PARSE_BIG_LINES | XML_PARSE_NOCDATA);
     bool refused = p->saw_doctype || p->stopped;
+    p->ctxt = NULL;
     xmlFreeParserCtxt(ctxt);
     if (!x || refused) {
         if (x) xmlFreeDoc(x);
@@ -602,6 +663,7 @@ tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
         p->file = NULL;
         return NULL;
     }
+    check_boms(p, path);
     tb_doc *d = TB_NEW(a, tb_doc);
     d->file = tb_arena_strdup(a, path);
     const char *slash = strrchr(path, '/');
@@ -625,7 +687,7 @@ tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
         /* ids */
         idtab t = {0};
         collect_ids(d->root, &t);
-        qsort(t.v, t.n, sizeof *t.v, cmp_id);
+        if (t.n > 1) qsort(t.v, t.n, sizeof *t.v, cmp_id); /* (t.v is NULL when no ids) */
         for (size_t i = 1; i < t.n; i++)
             if (!strcmp(t.v[i]->id, t.v[i - 1]->id))
                 tb_error(ctx, path, t.v[i]->line, t.v[i]->col, "duplicate id '%s' (first used on line %d)",

@@ -202,6 +202,8 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
     const char *name = t0 ? HPDF_Page_GetLocalFontName(page, (HPDF_Font)t0) : NULL;
     if (!name) return false;
     const bool vert = r->vertical;
+    /* sideways: horizontal glyphs turned clockwise, the line running down */
+    const bool side = !vert && r->sideways;
     const double size = r->size;
     const float ox = px(rs, r->x), oy = py(rs, pg, r->y);
 
@@ -230,12 +232,13 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
         const char *t = glyph_text(r, g, &nt);
         tb_pdfglyph pgl;
         if (!tb_pdffont_glyph(f, g->gid, t, nt, &pgl)) return false;
-        float along = vert ? g->y : g->x, cross = vert ? g->x : g->y;
+        float along = (vert || side) ? g->y : g->x, cross = (vert || side) ? g->x : g->y;
         if (!in_tj || fabsf(cross - cross0) > 0.0005f) {
             if (in_hex) pdfbuf_char(b, '>');
             if (in_tj) pdfbuf_str(b, "] TJ\n");
             if (!flush_ops(rs, page)) return false;
-            HPDF_Page_SetTextMatrix(page, 1, 0, 0, 1, ox + g->x, oy - g->y);
+            if (side) HPDF_Page_SetTextMatrix(page, 0, -1, 1, 0, ox + g->x, oy - g->y);
+            else HPDF_Page_SetTextMatrix(page, 1, 0, 0, 1, ox + g->x, oy - g->y);
             if (!hpdf_ok(rs)) return false;
             pdfbuf_char(b, '[');
             in_tj = true;

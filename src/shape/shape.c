@@ -107,6 +107,16 @@ static void reserve(tb_shaper *sh, size_t n) {
     sh->cap = cap;
 }
 
+/* In vertical text: does the character stand upright (UAX #50, in short:
+** CJK scripts, kana, CJK punctuation and full-width forms), or is it set
+** sideways like Latin? */
+static bool upright(uint32_t c, hb_script_t script) {
+    if (script == HB_SCRIPT_HAN || script == HB_SCRIPT_HANGUL) return !(c < 0x2E80 && c != 0x00A7 && c != 0x00B6);
+    return c >= 0x2E80 || (c >= 0x2460 && c <= 0x24FF) || (c >= 0x2500 && c <= 0x27BF) || c == 0x00A7;
+}
+
+static bool is_ascii_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+
 static bool invisible(uint32_t c) {
     return c == '\n' || c == 0x200B || c == 0x00AD || c == 0x200C || c == 0x200D || c == 0xFEFF;
 }
@@ -123,15 +133,17 @@ static uint64_t para_key(const tb_para *p) {
         for (const char *c = s->font ? s->font : ""; *c; c++) MIX(*c);
         for (const char *c = s->lang ? s->lang : ""; *c; c++) MIX(*c);
     }
+    MIX(p->vertical);
 #undef MIX
     return h ? h : 1;
 }
 
 static bool same_shaping(const tb_para *a, const tb_para *b) {
-    if (a->len != b->len || a->nspans != b->nspans || memcmp(a->text, b->text, a->len)) return false;
+    if (a->len != b->len || a->nspans != b->nspans || a->vertical != b->vertical || memcmp(a->text, b->text, a->len))
+        return false;
     for (size_t i = 0; i < a->nspans; i++) {
         const tb_span *x = &a->spans[i], *y = &b->spans[i];
-        if (x->start != y->start || x->end != y->end || x->bold != y->bold || x->size != y->size ||
+        if (x->start != y->start || x->end != y->end || x->bold != y->bold || x->size != y->size || x->tcy != y->tcy ||
             strcmp(x->font ? x->font : "", y->font ? y->font : "") ||
             strcmp(x->lang ? x->lang : "", y->lang ? y->lang : ""))
             return false;
@@ -157,6 +169,7 @@ static void shape_ruby(tb_shaper *sh, tb_arena *a, const tb_para *p, tb_shaped *
         rp->len = (uint32_t)strlen(r->text);
         rp->lang = p->lang;
         rp->file = p->file;
+        rp->vertical = p->vertical;
         tb_span *sp = TB_NEW(a, tb_span);
         *sp = *base;
         sp->start = 0;
@@ -257,6 +270,29 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
             sh->script_of[i] = last != HB_SCRIPT_INVALID ? last : HB_SCRIPT_LATIN;
         } else last = sh->script_of[i];
     }
+    /* orientation per character in vertical text; one or two ASCII digits
+    ** standing alone are set across the line (縦中横), as is <tcy> */
+    tb_orient *orient = TB_NEWN(a, tb_orient, n + 1);
+    if (p->vertical) {
+        size_t si2 = 0;
+        for (size_t k = 0; k < n; k++) {
+            while (si2 + 1 < p->nspans && sh->offs[k] >= p->spans[si2].end) si2++;
+            orient[k] = p->spans[si2].tcy ? TB_OR_TCY
+                        : upright(sh->cps[k], sh->script_of[k]) ? TB_OR_UPRIGHT : TB_OR_SIDEWAYS;
+        }
+        for (size_t k = 0; k < n;) {
+            if (!is_ascii_digit(sh->cps[k]) || orient[k] == TB_OR_TCY) { k++; continue; }
+            size_t e = k;
+            while (e < n && is_ascii_digit(sh->cps[e])) e++;
+            bool alone = (k == 0 || !(sh->cps[k - 1] < 0x2E80 && sh->cps[k - 1] > ' ')) &&
+                         (e == n || !(sh->cps[e] < 0x2E80 && sh->cps[e] > ' '));
+            if (alone && e - k <= 2)
+                for (size_t q = k; q < e; q++) orient[q] = TB_OR_TCY;
+            k = e;
+        }
+    } else {
+        for (size_t k = 0; k < n; k++) orient[k] = TB_OR_HORIZONTAL;
+    }
     /* glyph storage: at most a few glyphs per character; grown as needed */
     size_t gcap = n + 16, ng = 0;
     tb_sglyph *g = TB_NEWN(a, tb_sglyph, gcap);
@@ -287,7 +323,7 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         ** in the run if the face has it */
         size_t j = i + 1;
         while (j < n && sh->offs[j] < sp->end && !invisible(sh->cps[j]) &&
-               sh->script_of[j] == sh->script_of[i]) {
+               sh->script_of[j] == sh->script_of[i] && orient[j] == orient[i]) {
             /* keep the face while it has the character; prefer the chain's
             ** first face when it has it again (fallback only where needed) */
             if (!tb_face_glyph(c->faces[fi], sh->cps[j])) break;
@@ -299,7 +335,8 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         tb_face *face = c->faces[fi];
         hb_buffer_clear_contents(sh->buf);
         hb_buffer_add_utf8(sh->buf, p->text, (int)p->len, sh->offs[i], (int)(sh->offs[j] - sh->offs[i]));
-        hb_buffer_set_direction(sh->buf, HB_DIRECTION_LTR);
+        tb_orient ori = orient[i];
+        hb_buffer_set_direction(sh->buf, ori == TB_OR_UPRIGHT ? HB_DIRECTION_TTB : HB_DIRECTION_LTR);
         hb_buffer_set_script(sh->buf, sh->script_of[i]);
         hb_buffer_set_language(sh->buf, hb_language_from_string(sp->lang ? sp->lang : p->lang, -1));
         hb_buffer_set_cluster_level(sh->buf, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
@@ -318,15 +355,50 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         }
         float scale = sp->size / (float)tb_face_upem(face);
         tb_srun *r = &runs[nr];
-        *r = (tb_srun){face, sp->size, c->fake_bold, sp, sh->offs[i], sh->offs[j], (uint32_t)ng, 0, sh->script_of[i]};
+        *r = (tb_srun){face, sp->size, c->fake_bold, sp, sh->offs[i], sh->offs[j], (uint32_t)ng, 0, sh->script_of[i],
+                       ori};
+        float tcy_w = 0, tcy_pen = 0;
+        if (ori == TB_OR_TCY)
+            for (unsigned k = 0; k < len; k++) tcy_w += (float)pos[k].x_advance * scale;
         for (unsigned k = 0; k < len; k++) {
             tb_sglyph *o = &g[ng++];
             o->gid = info[k].codepoint;
             o->cluster = info[k].cluster;
-            o->adv = (float)pos[k].x_advance * scale;
-            o->dx = (float)pos[k].x_offset * scale;
-            o->dy = (float)pos[k].y_offset * scale;
             o->run = (uint32_t)nr;
+            switch (ori) {
+            case TB_OR_HORIZONTAL:
+                o->adv = (float)pos[k].x_advance * scale;
+                o->dx = (float)pos[k].x_offset * scale;
+                o->dy = (float)pos[k].y_offset * scale;
+                break;
+            case TB_OR_UPRIGHT: {
+                /* HarfBuzz gives TTB offsets from the horizontal origin:
+                ** add the vertical origin back (the PDF's /W2 places glyphs
+                ** by their vertical origin) */
+                hb_position_t vx = 0, vy = 0;
+                hb_font_get_glyph_v_origin(tb_face_hb_font(face), info[k].codepoint, &vx, &vy);
+                o->adv = -(float)pos[k].y_advance * scale;
+                o->dx = -(float)(pos[k].y_offset + vy) * scale;
+                o->dy = (float)(pos[k].x_offset + vx) * scale;
+                break;
+            }
+            case TB_OR_SIDEWAYS:
+                /* turned clockwise: the baseline lies 0.38 em left of the
+                ** column's centre, so the em box is centred in it */
+                o->adv = (float)pos[k].x_advance * scale;
+                o->dx = (float)pos[k].x_offset * scale;
+                o->dy = -0.38f * sp->size + (float)pos[k].y_offset * scale;
+                break;
+            case TB_OR_TCY:
+                /* one unit of one em along the line, the glyphs centred
+                ** across it on a baseline 0.88 em down */
+                o->cluster = sh->offs[i];
+                o->adv = k + 1 == len ? sp->size : 0;
+                o->dx = 0.88f * sp->size;
+                o->dy = -tcy_w / 2 + tcy_pen + (float)pos[k].x_offset * scale;
+                tcy_pen += (float)pos[k].x_advance * scale;
+                break;
+            }
         }
         r->g1 = (uint32_t)ng;
         nr++;

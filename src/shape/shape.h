@@ -24,9 +24,19 @@ typedef struct tb_sglyph {
     uint32_t gid;
     uint32_t cluster;     /* byte offset in para->text where its cluster starts */
     float adv;            /* pt: advance along the line */
-    float dx, dy;         /* pt: GPOS offset (dy upwards) */
+    float dx, dy;         /* pt: offset along the line (dx) and across it
+                             (dy: upwards in horizontal text, to the right
+                             in vertical text), from the pen position */
     uint32_t run;         /* index into tb_shaped.runs */
 } tb_sglyph;
+
+/* How a run stands in its line. */
+typedef enum {
+    TB_OR_HORIZONTAL,     /* horizontal text */
+    TB_OR_UPRIGHT,        /* vertical text, glyphs upright (TTB, vert/vrt2) */
+    TB_OR_SIDEWAYS,       /* vertical text, Latin turned 90° clockwise */
+    TB_OR_TCY,            /* vertical text, a short run set across (縦中横) */
+} tb_orient;
 
 typedef struct tb_srun {
     tb_face *face;        /* (transfer none) */
@@ -36,6 +46,7 @@ typedef struct tb_srun {
     uint32_t start, end;  /* bytes of para->text */
     uint32_t g0, g1;      /* glyphs [g0, g1) */
     hb_script_t script;
+    tb_orient orient;
 } tb_srun;
 
 typedef struct tb_shaped tb_shaped;

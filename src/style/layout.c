@@ -202,7 +202,7 @@ static void check_attrs(reader *r) {
 
 static void read_page(reader *r) {
     tb_layout *l = r->l;
-    r->allowed = " size orientation width height bleed binding facing hang-punctuation ";
+    r->allowed = " size orientation width height bleed binding facing hang-punctuation writing-mode ";
     check_attrs(r);
     const char *size = attr(r, "size");
     float w = 210 * MM, h = 297 * MM;
@@ -229,6 +229,11 @@ static void read_page(reader *r) {
     if (b) l->saddle = !strcmp(b, "saddle");
     get_bool(r, "facing", &l->facing);
     get_bool(r, "hang-punctuation", &l->hang_punct);
+    const char *wm = attr(r, "writing-mode");
+    if (wm) {
+        if (!strcmp(wm, "vertical-rl")) l->vertical = true;
+        else if (strcmp(wm, "horizontal-tb")) bad(r, "writing-mode", wm, "say horizontal-tb or vertical-rl");
+    }
 }
 
 static void read_master(reader *r) {
@@ -513,6 +518,11 @@ static tb_layout *load(tb_layouts *ls, const char *path) {
         const tb_master *m = ms[i];
         float w = l->width - m->inner - m->outer - (float)(m->columns - 1) * m->column_gap;
         float h = l->height - m->top - m->bottom;
+        if (l->vertical) {
+            w = l->width - m->inner - m->outer;
+            h = l->height - m->top - m->bottom - (float)(m->columns - 1) * m->column_gap;
+            float t = w; w = h; h = t; /* columns (段) stack downwards */
+        }
         if (w / (float)m->columns < 36 || h < 36)
             tb_error(ctx, path, (int)xmlGetLineNo(root), 1,
                      "master '%s': margins and columns leave no room for text (%.0f×%.0f pt per column)",

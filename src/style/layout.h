@@ -103,6 +103,9 @@ typedef struct tb_layout {
     tb_rule *rules;
     size_t nrules;
     bool hang_punct;           /* ぶら下がり of 、。 at line end */
+    bool vertical;             /* writing-mode vertical-rl (縦書き): lines top to
+                                  bottom, right to left; 段 stacked downwards;
+                                  pages progress right to left */
     /* running head on body pages: the guide's title on left-hand pages,
     ** the current level-1 section on right-hand ones (either may be off) */
     bool head_title, head_section;

@@ -49,6 +49,8 @@ typedef struct st {
 static const tb_color BLACK = {0, 0, 0, 1, 0, 0, 0, false};
 
 float tb_style_column_width(const tb_layout *l, const tb_master *m) {
+    if (l->vertical) /* the line length is the height of a 段 */
+        return (l->height - m->top - m->bottom - (float)(m->columns - 1) * m->column_gap) / (float)m->columns;
     if (m->ncolw) { /* panels: text is set to the narrowest */
         float w = 1e9f;
         for (int i = 0; i < m->ncolw; i++) w = fminf(w, m->colw[i]);
@@ -205,7 +207,7 @@ typedef struct istyle {   /* inline state while flattening */
     inh h;
     float rise;
     const char *href, *dest;
-    bool nobr;
+    bool nobr, tcy, boten;
     int line, col;
 } istyle;
 
@@ -215,7 +217,8 @@ static void span(st *s, const istyle *is, size_t start) {
         tb_span *p = &s->spans[s->nspans - 1];
         if (p->end == start && p->font == is->h.font && p->bold == is->h.bold && p->size == is->h.size &&
             !memcmp(&p->color, &is->h.color, sizeof p->color) && p->lang == is->h.lang &&
-            p->rise == is->rise && p->href == is->href && p->dest == is->dest && p->nobr == is->nobr) {
+            p->rise == is->rise && p->href == is->href && p->dest == is->dest && p->nobr == is->nobr &&
+            p->tcy == is->tcy && p->boten == is->boten) {
             p->end = (uint32_t)s->len;
             return;
         }
@@ -227,7 +230,7 @@ static void span(st *s, const istyle *is, size_t start) {
     }
     s->spans[s->nspans++] = (tb_span){(uint32_t)start, (uint32_t)s->len, is->h.font, is->h.bold, is->h.size,
                                       is->h.color, is->h.lang, is->rise, is->href, is->dest, is->nobr,
-                                      is->line, is->col};
+                                      is->tcy, is->boten, is->line, is->col};
 }
 
 static int page_of(st *s, const char *id) {
@@ -270,7 +273,9 @@ static void flatten(st *s, const tb_node *n, const istyle *parent) {
     is.col = n->col;
     switch (n->el) {
     case TB_EL_A: is.href = n->href; break;
-    case TB_EL_NOBR: case TB_EL_TCY: is.nobr = true; break;
+    case TB_EL_NOBR: is.nobr = true; break;
+    case TB_EL_TCY: is.nobr = is.tcy = true; break;
+    case TB_EL_EM: if (has_class(n, "boten")) is.boten = true; break;
     case TB_EL_RP: return;
     case TB_EL_RT: return; /* handled by ruby */
     case TB_EL_BR: {
@@ -364,6 +369,7 @@ static tb_para *para_of(st *s, const tb_node *n, const inh *h, const char *t) {
     }
     p->lang = h->lang;
     p->file = s->doc->file;
+    p->vertical = s->l->vertical;
     return p;
 }
 
@@ -1005,7 +1011,8 @@ tb_styled *tb_style_run(tb_ctx *ctx, tb_arena *a, const tb_doc *doc, const tb_la
     inh h;
     cascade(&s, doc->root, "guide", &root, &h);
     list cover = {&out->cover}, body = {&out->body}, back = {&out->back};
-    frame fb = {TB_AREA_BODY, tb_style_column_width(l, &l->body), l->width - l->body.inner - l->body.outer, 0, 0};
+    frame fb = {TB_AREA_BODY, tb_style_column_width(l, &l->body),
+                l->vertical ? l->height - l->body.top - l->body.bottom : l->width - l->body.inner - l->body.outer, 0, 0};
     frame fc = {TB_AREA_COVER, tb_style_column_width(l, &l->cover), l->width - l->cover.inner - l->cover.outer, 0, 0};
     frame fk = {TB_AREA_BACK, tb_style_column_width(l, &l->back), l->width - l->back.inner - l->back.outer, 0, 0};
     if (l->body.npanel_order) fc = fb, fc.area = TB_AREA_COVER, fk = fb, fk.area = TB_AREA_BACK;

@@ -33,6 +33,8 @@ typedef struct tb_span {
     const char *href;         /* link target URI, or NULL */
     const char *dest;         /* internal link target id, or NULL */
     bool nobr;                /* no break inside */
+    bool tcy;                 /* upright in vertical text (縦中横) */
+    bool boten;               /* emphasis dots (傍点) over each character */
     int line, col;            /* source position (for diagnostics) */
 } tb_span;
 
@@ -52,6 +54,7 @@ typedef struct tb_para {
     size_t nruby;
     const char *lang;         /* the paragraph's language */
     const char *file;         /* source file for diagnostics */
+    bool vertical;            /* set in vertical lines (縦書き) */
 } tb_para;
 
 typedef enum {
