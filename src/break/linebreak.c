@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unicode/ubrk.h>
 #include <unicode/ustring.h>
+#include "../base/jclass.h"
 #include "../base/utf8.h"
 
 enum jcls { J_NORMAL, J_OPEN, J_CLOSE, J_COMMA, J_STOP, J_MIDDOT, J_SPACE };
@@ -85,8 +86,6 @@ void tb_breaker_free(tb_breaker *br) {
 static const uint32_t NO_START[] = {0x0021, 0x0025, 0x0029, 0x002C, 0x002E, 0x003A, 0x003B, 0x003F, 0x005D, 0x007D, 0x00BB, 0x2010, 0x2013, 0x2019, 0x201D, 0x203C, 0x2047, 0x2048, 0x2049, 0x3001, 0x3002, 0x3005, 0x3009, 0x300B, 0x300D, 0x300F, 0x3011, 0x3015, 0x3017, 0x3019, 0x301C, 0x301F, 0x303B, 0x3041, 0x3043, 0x3045, 0x3047, 0x3049, 0x3063, 0x3083, 0x3085, 0x3087, 0x308E, 0x3095, 0x3096, 0x309D, 0x309E, 0x30A0, 0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3, 0x30E3, 0x30E5, 0x30E7, 0x30EE, 0x30F5, 0x30F6, 0x30FB, 0x30FC, 0x30FD, 0x30FE, 0x31F0, 0x31F1, 0x31F2, 0x31F3, 0x31F4, 0x31F5, 0x31F6, 0x31F7, 0x31F8, 0x31F9, 0x31FA, 0x31FB, 0x31FC, 0x31FD, 0x31FE, 0x31FF, 0xFF01, 0xFF05, 0xFF09, 0xFF0C, 0xFF0E, 0xFF1A, 0xFF1B, 0xFF1F, 0xFF3D, 0xFF5D, 0xFF5E, 0xFF60};
 /* cl-01 opening brackets */
 static const uint32_t NO_END[] = {0x0028, 0x005B, 0x007B, 0x00AB, 0x2018, 0x201C, 0x3008, 0x300A, 0x300C, 0x300E, 0x3010, 0x3014, 0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B, 0xFF5F};
-static const uint32_t OPENING[] = {0x3008, 0x300A, 0x300C, 0x300E, 0x3010, 0x3014, 0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B, 0xFF5F};
-static const uint32_t CLOSING[] = {0x3009, 0x300B, 0x300D, 0x300F, 0x3011, 0x3015, 0x3017, 0x3019, 0x301F, 0xFF09, 0xFF3D, 0xFF5D, 0xFF60};
 
 /* Counters and units that stay with the number before them (3.1.10):
 ** 「1,800円」「2020年」「29団体」 never break after the digits. */
@@ -107,16 +106,8 @@ static bool in_set(uint32_t c, const uint32_t *set, size_t n) {
 bool tb_kinsoku_no_start(uint32_t c) { return c >= ')' && IN(c, NO_START); }
 bool tb_kinsoku_no_end(uint32_t c) { return c >= '(' && IN(c, NO_END); }
 
-static enum jcls jclass(uint32_t c) {
-    if (c < 0x3000) return c == ' ' ? J_SPACE : J_NORMAL;
-    if (IN(c, OPENING)) return J_OPEN;
-    if (IN(c, CLOSING)) return J_CLOSE;
-    if (c == 0x3001 || c == 0xFF0C) return J_COMMA;   /* 、， */
-    if (c == 0x3002 || c == 0xFF0E) return J_STOP;    /* 。． */
-    if (c == 0x30FB || c == 0xFF1A || c == 0xFF1B) return J_MIDDOT; /* ・：； */
-    if (c == ' ') return J_SPACE;
-    return J_NORMAL;
-}
+/* ORDER: enum jcls follows tb_jclass_t */
+static enum jcls jclass(uint32_t c) { return (enum jcls)tb_jclass(c); }
 
 static bool is_cjk(uint32_t c) {
     return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
@@ -247,7 +238,18 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         /* full-width punctuation on its half-em body (JLREQ 3.1.2) */
         bool full = fabsf(adv - u->em) < 0.05f * u->em;
         float h = 0.5f * u->em;
-        if (full) switch (u->cls) {
+        const tb_sglyph *sg0 = &sp->g[i];
+        if (full && j == i + 1 && sg0->half_w > 0) {
+            /* the font's own halt/vhal metrics for the half-em body */
+            float blank = adv - sg0->half_w;
+            switch (u->cls) {
+            case J_OPEN: u->w = sg0->half_w; u->shift = sg0->half_shift; u->before = blank; break;
+            case J_CLOSE: case J_COMMA: case J_STOP:
+                u->w = sg0->half_w; u->shift = sg0->half_shift; u->after = blank; break;
+            case J_MIDDOT: u->w = sg0->half_w; u->shift = sg0->half_shift; u->before = u->after = blank / 2; break;
+            default: break;
+            }
+        } else if (full) switch (u->cls) {
             case J_OPEN: u->w = adv - h; u->shift = -h; u->before = h; break;
             case J_CLOSE: case J_COMMA: case J_STOP: u->w = adv - h; u->after = h; break;
             case J_MIDDOT: u->w = adv - h; u->shift = -h / 2; u->before = u->after = h / 2; break;

@@ -4,6 +4,7 @@
 #include "shape.h"
 #include <stdlib.h>
 #include <string.h>
+#include "../base/jclass.h"
 #include "../base/utf8.h"
 
 enum { MAX_CHAIN = 12 };
@@ -32,6 +33,9 @@ struct tb_shaper {
     tb_arena *cache_arena;    /* (borrowed) the document the cache is for */
     struct cached { uint64_t key; const tb_para *para; tb_shaped *shaped; } *cache;
     size_t ncache, capcache;  /* open addressing, capcache a power of 2 */
+    /* halt/vhal metrics of punctuation, by face, code point and direction */
+    struct half { const tb_face *face; uint32_t cp; bool vert, known; float w, shift; } *halves;
+    size_t nhalves, caphalves;
     hb_script_t *script_of;
     size_t cap;
 };
@@ -56,6 +60,7 @@ void tb_shaper_free(tb_shaper *sh) {
     free(sh->chains);
     free(sh->cps); free(sh->offs); free(sh->font_of); free(sh->script_of);
     free(sh->cache);
+    free(sh->halves);
     free(sh);
 }
 
@@ -116,6 +121,47 @@ static bool upright(uint32_t c, hb_script_t script) {
 }
 
 static bool is_ascii_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+
+/* What the font's halt (horizontal) or vhal (vertical) feature makes of a
+** full-width punctuation character: its advance and shift along the line
+** in font units, relative to the plain glyph.  *W is 0 when the feature
+** changes nothing (the font has none). */
+static void half_metrics(tb_shaper *sh, tb_face *face, uint32_t cp, bool vert, float *w, float *shift) {
+    for (size_t i = 0; i < sh->nhalves; i++) {
+        struct half *h = &sh->halves[i];
+        if (h->face == face && h->cp == cp && h->vert == vert) {
+            *w = h->w, *shift = h->shift;
+            return;
+        }
+    }
+    hb_buffer_t *b = hb_buffer_create();
+    float adv[2] = {0, 0}, off[2] = {0, 0};
+    for (int on = 0; on < 2; on++) {
+        hb_buffer_clear_contents(b);
+        hb_buffer_add_utf32(b, &cp, 1, 0, 1);
+        hb_buffer_set_direction(b, vert ? HB_DIRECTION_TTB : HB_DIRECTION_LTR);
+        hb_buffer_set_script(b, HB_SCRIPT_HAN);
+        hb_buffer_set_language(b, hb_language_from_string("ja", -1));
+        hb_feature_t f = {vert ? HB_TAG('v', 'h', 'a', 'l') : HB_TAG('h', 'a', 'l', 't'), 1, 0, (unsigned)-1};
+        hb_shape(tb_face_hb_font(face), b, on ? &f : NULL, on ? 1 : 0);
+        unsigned len = 0;
+        hb_glyph_position_t *p = hb_buffer_get_glyph_positions(b, &len);
+        if (len == 1) {
+            adv[on] = vert ? -(float)p[0].y_advance : (float)p[0].x_advance;
+            off[on] = vert ? -(float)p[0].y_offset : (float)p[0].x_offset;
+        }
+    }
+    hb_buffer_destroy(b);
+    float hw = adv[1] > 0 && adv[1] < adv[0] ? adv[1] : 0;
+    if (sh->nhalves == sh->caphalves) {
+        sh->caphalves = sh->caphalves ? sh->caphalves * 2 : 32;
+        sh->halves = realloc(sh->halves, sh->caphalves * sizeof *sh->halves);
+        if (!sh->halves) abort();
+    }
+    sh->halves[sh->nhalves++] = (struct half){face, cp, vert, true, hw, hw ? off[1] - off[0] : 0};
+    *w = hw;
+    *shift = hw ? off[1] - off[0] : 0;
+}
 
 static bool invisible(uint32_t c) {
     return c == '\n' || c == 0x200B || c == 0x00AD || c == 0x200C || c == 0x200D || c == 0xFEFF;
@@ -365,6 +411,18 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
             o->gid = info[k].codepoint;
             o->cluster = info[k].cluster;
             o->run = (uint32_t)nr;
+            o->half_w = o->half_shift = 0;
+            if (ori == TB_OR_HORIZONTAL || ori == TB_OR_UPRIGHT) {
+                const char *cs = p->text + info[k].cluster;
+                uint32_t cp = tb_utf8_next(&cs);
+                tb_jclass_t jc = tb_jclass(cp);
+                if (jc != TB_J_NORMAL && jc != TB_J_SPACE) {
+                    float hw, hs;
+                    half_metrics(sh, face, cp, ori == TB_OR_UPRIGHT, &hw, &hs);
+                    o->half_w = hw * scale;
+                    o->half_shift = hs * scale;
+                }
+            }
             switch (ori) {
             case TB_OR_HORIZONTAL:
                 o->adv = (float)pos[k].x_advance * scale;

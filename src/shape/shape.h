@@ -28,6 +28,11 @@ typedef struct tb_sglyph {
                              (dy: upwards in horizontal text, to the right
                              in vertical text), from the pen position */
     uint32_t run;         /* index into tb_shaped.runs */
+    float half_w;         /* pt: full-width punctuation on its half-em body
+                             as the font's halt/vhal feature sets it: the
+                             advance, and the shift along the line (0: the
+                             font has no such feature; break assumes ½ em) */
+    float half_shift;
 } tb_sglyph;
 
 /* How a run stands in its line. */
