@@ -457,6 +457,8 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         if (br->rp[i].u0 < br->rp[i].u1 && br->rp[i].u0 >= k && br->rp[i].u1 <= e)
             nr_here += sp->rt[i]->nruns ? sp->rt[i]->nruns : 0;
     runs += nr_here;
+    bool dots = sp->boten && sp->boten->ng;
+    if (dots) runs += sp->boten->nruns;
     if (br->uxcap < e + 1) {
         br->uxcap = e + 1;
         br->ux = realloc(br->ux, br->uxcap * sizeof(float));
@@ -506,6 +508,43 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         L->runs[L->nruns - 1].x1 = x;
     }
     L->width = x;
+    /* emphasis dots (傍点): one over (vertical: right of) each character
+    ** of a boten span, centred on it; not over punctuation or spaces */
+    if (dots) {
+        const tb_shaped *ds = sp->boten;
+        const tb_srun *dr = &ds->runs[0];
+        float dw = 0;
+        for (size_t g = 0; g < ds->ng; g++) dw += ds->g[g].adv;
+        size_t cnt = 0;
+        for (size_t i = k; i < e; i++)
+            if (sp->runs[sp->g[u[i].g0].run].span->boten && u[i].cls == J_NORMAL && !u[i].latin) cnt++;
+        if (cnt) {
+            tb_lrun *lr = &L->runs[L->nruns++];
+            memset(lr, 0, sizeof *lr);
+            lr->face = dr->face;
+            lr->size = dr->size;
+            lr->span = dr->span;
+            lr->text = ds->para->text;
+            lr->ntext = ds->para->len;
+            lr->ruby = true; /* an annotation: no link, not base text */
+            lr->orient = dr->orient;
+            lr->g = TB_NEWN(a, tb_lglyph, cnt * ds->ng);
+            for (size_t i = k; i < e; i++) {
+                if (!(sp->runs[sp->g[u[i].g0].run].span->boten && u[i].cls == J_NORMAL && !u[i].latin)) continue;
+                float cx = (br->ux[i] + br->uxe[i]) / 2 - dw / 2;
+                float y = -(0.88f * u[i].em + 0.05f * u[i].em + 0.12f * dr->size);
+                float px = cx;
+                for (size_t g = 0; g < ds->ng; g++) {
+                    /* the dot carries no text: it is not part of the reading */
+                    lr->g[lr->n++] = (tb_lglyph){ds->g[g].gid, px + ds->g[g].dx, y - ds->g[g].dy, ds->g[g].adv, 0, 0};
+                    px += ds->g[g].adv;
+                }
+                L->ascent = fmaxf(L->ascent, 0.88f * u[i].em + 0.05f * u[i].em + dr->size);
+            }
+            lr->x0 = br->ux[k];
+            lr->x1 = x;
+        }
+    }
     /* readings above their bases */
     for (size_t i = 0; i < para->nruby; i++) {
         const rplace *rp = &br->rp[i];

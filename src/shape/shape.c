@@ -175,7 +175,7 @@ static uint64_t para_key(const tb_para *p) {
     for (uint32_t i = 0; i < p->len; i++) MIX((unsigned char)p->text[i]);
     for (size_t i = 0; i < p->nspans; i++) {
         const tb_span *s = &p->spans[i];
-        MIX(s->start); MIX(s->end); MIX(s->bold); MIX((uint32_t)(s->size * 64));
+        MIX(s->start); MIX(s->end); MIX(s->bold); MIX((uint32_t)(s->size * 64)); MIX(s->boten);
         for (const char *c = s->font ? s->font : ""; *c; c++) MIX(*c);
         for (const char *c = s->lang ? s->lang : ""; *c; c++) MIX(*c);
     }
@@ -190,6 +190,7 @@ static bool same_shaping(const tb_para *a, const tb_para *b) {
     for (size_t i = 0; i < a->nspans; i++) {
         const tb_span *x = &a->spans[i], *y = &b->spans[i];
         if (x->start != y->start || x->end != y->end || x->bold != y->bold || x->size != y->size || x->tcy != y->tcy ||
+            x->boten != y->boten ||
             strcmp(x->font ? x->font : "", y->font ? y->font : "") ||
             strcmp(x->lang ? x->lang : "", y->lang ? y->lang : ""))
             return false;
@@ -229,9 +230,38 @@ static void shape_ruby(tb_shaper *sh, tb_arena *a, const tb_para *p, tb_shaped *
     }
 }
 
+/* The emphasis dot of 傍点: a sesame dot at half the size of the first
+** span that asks for dots. */
+static void shape_boten(tb_shaper *sh, tb_arena *a, const tb_para *p, tb_shaped *out) {
+    out->boten = NULL;
+    for (size_t k = 0; k < p->nspans; k++) {
+        if (!p->spans[k].boten) continue;
+        tb_para *dp = TB_NEW(a, tb_para);
+        dp->text = "\xEF\xB9\x85"; /* U+FE45 SESAME DOT */
+        dp->len = 3;
+        dp->lang = p->lang;
+        dp->file = p->file;
+        dp->vertical = p->vertical;
+        tb_span *sp = TB_NEW(a, tb_span);
+        *sp = p->spans[k];
+        sp->start = 0;
+        sp->end = 3;
+        sp->size *= 0.5f;
+        sp->boten = false;
+        sp->href = sp->dest = NULL;
+        dp->spans = sp;
+        dp->nspans = 1;
+        out->boten = shape_base(sh, a, dp);
+        return;
+    }
+}
+
 tb_shaped *tb_shape_para(tb_shaper *sh, tb_arena *a, const tb_para *p) {
     tb_shaped *out = shape_base(sh, a, p);
-    if (p) shape_ruby(sh, a, p, out);
+    if (p) {
+        shape_ruby(sh, a, p, out);
+        shape_boten(sh, a, p, out);
+    }
     return out;
 }
 

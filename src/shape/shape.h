@@ -62,6 +62,7 @@ struct tb_shaped {
     tb_srun *runs;
     size_t nruns;
     tb_shaped **rt;        /* para->nruby readings, shaped at ruby size */
+    tb_shaped *boten;      /* the emphasis dot (﹅), when a span asks for it */
 };
 
 /* A styled block with its shaped text; mirrors the tb_sblock tree. */
