@@ -234,6 +234,10 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         u->cls = (uint8_t)jclass(u->first);
         u->cjk = is_cjk(u->first);
         u->latin = is_latin(u->first) || is_latin(u->last);
+        if (r->orient == TB_OR_TCY) { /* upright across the line: spaced like a kanji */
+            u->cjk = true;
+            u->latin = false;
+        }
         u->w = adv;
         /* full-width punctuation on its half-em body (JLREQ 3.1.2) */
         bool full = fabsf(adv - u->em) < 0.05f * u->em;
