@@ -47,6 +47,8 @@ typedef struct tb_lrun {
     size_t ntext;
     bool ruby;             /* a reading set above its base */
     tb_orient orient;      /* upright, sideways or across in vertical text */
+    int st;                /* structure element: -1 the span's, -2 none
+                              (a decoration: emphasis dots); ruby: its RT */
 } tb_lrun;
 
 typedef struct tb_line {

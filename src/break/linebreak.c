@@ -491,6 +491,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
                 lr->n = 0;
                 lr->x0 = x;
                 lr->orient = r->orient;
+                lr->st = -1;
                 float rise = r->span->rise;
                 L->ascent = fmaxf(L->ascent, 0.88f * r->size + rise);
                 L->descent = fmaxf(L->descent, 0.12f * r->size - rise);
@@ -532,6 +533,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
             lr->ntext = ds->para->len;
             lr->ruby = true; /* an annotation: no link, not base text */
             lr->orient = dr->orient;
+            lr->st = -2;
             lr->g = TB_NEWN(a, tb_lglyph, cnt * ds->ng);
             for (size_t i = k; i < e; i++) {
                 if (!(sp->runs[sp->g[u[i].g0].run].span->boten && u[i].cls == J_NORMAL && !u[i].latin)) continue;
@@ -582,6 +584,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
             lr->ntext = rs->para->len;
             lr->ruby = true;
             lr->orient = sr->orient;
+            lr->st = para->ruby[i].st;
             lr->n = sr->g1 - sr->g0;
             lr->g = TB_NEWN(a, tb_lglyph, lr->n);
             float px = rx;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../base/color.h"
+#include "../base/structure.h"
 
 typedef struct tb_face tb_face; /* font/font.h; owned by the catalogue */
 
@@ -87,6 +88,7 @@ typedef struct tb_image_item {
 typedef struct tb_item {
     tb_item_kind kind;
     bool artifact;           /* running head, folio, decoration */
+    int st;                  /* structure element of the content, -1 none */
     struct tb_item *next;
     union {
         tb_glyph_run glyphs;
@@ -123,6 +125,8 @@ typedef struct tb_pages {
     size_t n_outline;
     tb_doc_meta meta;
     bool right_to_left;      /* page progression R2L (vertical writing) */
+    const tb_struct *structs; /* the structure tree (structs[0] = Document) */
+    size_t nstructs;
     float bleed;             /* pt: bleed the layout asks for (print) */
 } tb_pages;
 

@@ -36,6 +36,7 @@ typedef struct pg {
     tb_master vm;            /* the turned master of the current page */
     const tb_master *srcm;   /* the master it was turned from */
     float line_size;         /* pt: type size of the block being drawn */
+    int line_st;             /* structure element of the text being drawn */
     bool failed;
     /* ids → pages */
     const char **ids;
@@ -59,6 +60,7 @@ static void add_item(pg *p, tb_item *it) {
 static tb_item *item(pg *p, tb_item_kind k) {
     tb_item *it = TB_NEW(p->a, tb_item);
     it->kind = k;
+    it->st = -1;
     add_item(p, it);
     return it;
 }
@@ -269,11 +271,19 @@ static float block_height(const pg *p, const tb_lblock *b) {
 
 /* ---- drawing ------------------------------------------------------------ */
 
+/* The structure element a run's glyphs belong to, or -2 for none. */
+static int run_st(const pg *p, const tb_lrun *lr) {
+    if (lr->st != -1) return lr->st;
+    return lr->span->st >= 0 ? lr->span->st : p->line_st;
+}
+
 static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, float baseline) {
     for (size_t r = 0; r < L->nruns; r++) {
         const tb_lrun *lr = &L->runs[r];
         tb_item *it = item(p, TB_IT_GLYPHS);
         tb_glyph_run *g = &it->u.glyphs;
+        it->st = run_st(p, lr);
+        if (it->st < 0) it->artifact = true, it->st = -1;
         if (p->vtext) {
             /* the line's centre is 0.38 em above its horizontal baseline;
             ** glyph offsets turn: along the line is down, across is right */
@@ -295,6 +305,7 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
             g->n = lr->n;
             if ((lr->span->href || lr->span->dest) && !lr->ruby) {
                 tb_item *lk = item(p, TB_IT_LINK);
+                lk->st = lr->span->st;
                 lk->u.link = (tb_link_item){x + lr->x0, baseline - L->ascent, lr->x1 - lr->x0, L->ascent + L->descent,
                                             lr->span->href, lr->span->dest ? -2 : -1, 0};
                 if (lr->span->dest) lk->u.link.uri = lr->span->dest;
@@ -317,6 +328,7 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
         g->n = lr->n;
         if ((lr->span->href || lr->span->dest) && !lr->ruby) {
             tb_item *lk = item(p, TB_IT_LINK);
+            lk->st = lr->span->st;
             lk->u.link = (tb_link_item){x + lr->x0, baseline - L->ascent, lr->x1 - lr->x0, L->ascent + L->descent,
                                         lr->span->href, -1, 0};
             if (lr->span->dest) {
@@ -329,6 +341,8 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
 
 static void draw_aux(pg *p, const tb_lblock *b, float x_text, float baseline, const tb_line *last, float right) {
     if (!b->aux || !b->aux->n) return;
+    int save = p->line_st;
+    p->line_st = b->sb->st_aux >= 0 ? b->sb->st_aux : p->line_st;
     const tb_line *A = &b->aux->v[0];
     const tb_sblock *sb = b->sb;
     if (sb->aux_right) {
@@ -341,10 +355,12 @@ static void draw_aux(pg *p, const tb_lblock *b, float x_text, float baseline, co
             tb_item *it = item(p, TB_IT_RULE);
             it->u.rule = (tb_rule_item){from, baseline - sb->size * 0.25f, to, baseline - sb->size * 0.25f,
                                         sb->size * 0.12f, b->text->v[0].runs[0].span->color, true};
+            it->artifact = true;
         }
     } else {
         draw_line(p, b->aux, A, x_text - sb->aux_width, baseline);
     }
+    p->line_st = save;
 }
 
 static void place_blocks(pg *p, const tb_lblock *b, bool keep_first);
@@ -465,6 +481,7 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
         }
         float half = (pitch - (0.88f + 0.12f) * sb->size) / 2;
         p->line_size = sb->size;
+        p->line_st = sb->st;
         float baseline = p->y + half + fmaxf(0.88f * sb->size, L->ascent);
         draw_line(p, ls, L, x, baseline);
         if (i == 0 && b->aux && !sb->aux_right) draw_aux(p, b, x, baseline, NULL, right_edge);
@@ -473,6 +490,7 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
             tb_item *lk = item(p, TB_IT_LINK);
             lk->u.link = (tb_link_item){x, p->y, right_edge + sb->aux_width - x, baseline + L->descent - p->y,
                                         sb->target, -2, 0};
+            lk->st = sb->st;
         }
         p->y += pitch;
         p->col_empty = false;
@@ -482,6 +500,7 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
         tb_item *it = item(p, TB_IT_RULE);
         it->u.rule = (tb_rule_item){col_x(p) + p->inset_l + sb->start, ry, right_edge, ry, sb->rule_below,
                                     sb->rule_color, false};
+        it->artifact = true;
         float below = ry + sb->rule_below * 2;
         if (below > p->y) after = fmaxf(0, after - (below - p->y));
         p->y = fmaxf(p->y, below);
@@ -708,7 +727,7 @@ static void place_qr(pg *p, const tb_lblock *b) {
     static const tb_color WHITE = {0, 0, 0, 0, 1, 1, 1, true};
     tb_item *bg = item(p, TB_IT_RECT);
     bg->u.rect = (tb_rect_item){x, p->y, size, size, true, false, WHITE, WHITE, 0};
-    bg->artifact = true;
+    bg->st = sb->st; /* the code is the figure's content */
     static const tb_color DARK = {0, 0, 0, 1, 0, 0, 0, false};
     for (int row = 0; row < n; row++)
         for (int c = 0; c < n;) {
@@ -716,7 +735,7 @@ static void place_qr(pg *p, const tb_lblock *b) {
             int e = c;
             while (e < n && sb->qr[row * n + e]) e++;
             tb_item *it = item(p, TB_IT_RECT);
-            it->artifact = true;
+            it->st = sb->st;
             /* a hair wider and taller: neighbouring squares must not show seams */
             it->u.rect = (tb_rect_item){x + (float)(4 + c) * m, p->y + (float)(4 + row) * m, (float)(e - c) * m + 0.01f,
                                         m + 0.01f, true, false, DARK, DARK, 0};
@@ -724,6 +743,7 @@ static void place_qr(pg *p, const tb_lblock *b) {
         }
     tb_item *lk = item(p, TB_IT_LINK);
     lk->u.link = (tb_link_item){x, p->y, size, size, sb->href, -1, 0};
+    lk->st = sb->st;
     p->y += size + sb->after;
     p->col_empty = false;
 }
@@ -768,6 +788,7 @@ static void place_blocks(pg *p, const tb_lblock *b, bool keep_first) {
             float avail = col_width(p) - p->inset_l - p->inset_r - sb->start - sb->end;
             float x = col_x(p) + p->inset_l + sb->start + (avail - sb->img_w) / 2;
             it->u.image = (tb_image_item){x, p->y, sb->img_w, sb->img_h, sb->img_path, sb->src ? sb->src->alt : NULL};
+            it->st = sb->st;
             p->y += sb->img_h + sb->after;
             p->col_empty = false;
             break;
@@ -819,6 +840,7 @@ static void folio(pg *p, size_t idx, int number) {
     tb_item *it = TB_NEW(p->a, tb_item);
     it->kind = TB_IT_GLYPHS;
     it->artifact = true;
+    it->st = -1;
     tb_glyph_run *g = &it->u.glyphs;
     g->face = lr->face;
     g->size = lr->size;
@@ -922,6 +944,8 @@ tb_pages *tb_paginate(tb_ctx *ctx, tb_arena *a, const tb_lined_doc *doc, tb_page
     p.out->meta = (tb_doc_meta){st->title, st->subtitle, st->author, st->publisher, st->date,
                                 st->description, st->keywords, st->lang};
     p.out->bleed = p.l->bleed;
+    p.out->structs = st->structs;
+    p.out->nstructs = st->nstructs;
     size_t body0, body1;
     if (p.l->body.npanel_order) {
         /* a folded leaflet: the cover is panel 1, the body the panels after

@@ -31,6 +31,7 @@ typedef struct frame {    /* the box a block is set in */
     float full;            /* pt: all columns of the area (span-columns) */
     int depth;             /* section depth */
     int list_depth;
+    int sp;                /* structure element blocks here belong to */
 } frame;
 
 typedef struct st {
@@ -44,7 +45,27 @@ typedef struct st {
     char *buf; size_t len, cap;
     tb_span *spans; size_t nspans, capspans;
     tb_ruby *ruby; size_t nruby, capruby;
+    /* the logical structure (tagged PDF), in document order */
+    tb_struct *structs; size_t nst, capst;
+    int cur_st;            /* the element of the paragraph being built */
 } st;
+
+/* A new structure element under PARENT; N (may be NULL) lends its
+** language where it sets one.  Returns its index. */
+static int sadd(st *s, const char *type, int parent, const tb_node *n) {
+    if (s->nst == s->capst) {
+        size_t cap = s->capst ? s->capst * 2 : 64;
+        s->structs = tb_arena_grow(s->a, s->structs, s->nst, cap, sizeof *s->structs);
+        s->capst = cap;
+    }
+    tb_struct *e = &s->structs[s->nst];
+    memset(e, 0, sizeof *e);
+    e->type = type;
+    e->parent = parent;
+    e->lang = n ? n->lang : NULL;
+    e->colspan = e->rowspan = 1;
+    return (int)s->nst++;
+}
 
 static const tb_color BLACK = {0, 0, 0, 1, 0, 0, 0, false};
 
@@ -208,6 +229,7 @@ typedef struct istyle {   /* inline state while flattening */
     float rise;
     const char *href, *dest;
     bool nobr, tcy, boten;
+    int st;                /* inline structure element (Link, Span, RB), -1 none */
     int line, col;
 } istyle;
 
@@ -218,7 +240,7 @@ static void span(st *s, const istyle *is, size_t start) {
         if (p->end == start && p->font == is->h.font && p->bold == is->h.bold && p->size == is->h.size &&
             !memcmp(&p->color, &is->h.color, sizeof p->color) && p->lang == is->h.lang &&
             p->rise == is->rise && p->href == is->href && p->dest == is->dest && p->nobr == is->nobr &&
-            p->tcy == is->tcy && p->boten == is->boten) {
+            p->tcy == is->tcy && p->boten == is->boten && p->st == is->st) {
             p->end = (uint32_t)s->len;
             return;
         }
@@ -230,7 +252,7 @@ static void span(st *s, const istyle *is, size_t start) {
     }
     s->spans[s->nspans++] = (tb_span){(uint32_t)start, (uint32_t)s->len, is->h.font, is->h.bold, is->h.size,
                                       is->h.color, is->h.lang, is->rise, is->href, is->dest, is->nobr,
-                                      is->tcy, is->boten, is->line, is->col};
+                                      is->tcy, is->boten, is->st, is->line, is->col};
 }
 
 static int page_of(st *s, const char *id) {
@@ -271,8 +293,11 @@ static void flatten(st *s, const tb_node *n, const istyle *parent) {
     }
     is.line = n->line;
     is.col = n->col;
+    int inl_parent = is.st >= 0 ? is.st : s->cur_st;
+    if (n->lang && n->el != TB_EL_A && n->el != TB_EL_RUBY && n->el != TB_EL_RT && n->el != TB_EL_RP)
+        is.st = sadd(s, "Span", inl_parent, n), inl_parent = is.st;
     switch (n->el) {
-    case TB_EL_A: is.href = n->href; break;
+    case TB_EL_A: is.href = n->href; is.st = sadd(s, "Link", inl_parent, n); break;
     case TB_EL_NOBR: is.nobr = true; break;
     case TB_EL_TCY: is.nobr = is.tcy = true; break;
     case TB_EL_EM: if (has_class(n, "boten")) is.boten = true; break;
@@ -299,6 +324,8 @@ static void flatten(st *s, const tb_node *n, const istyle *parent) {
         ** is mono ruby, one rt after the group is group ruby */
         size_t base = s->len;
         int nrt = 0, nbase_segs = 0;
+        int ruby_st = sadd(s, "Ruby", inl_parent, n);
+        is.st = sadd(s, "RB", ruby_st, NULL);
         for (const tb_node *c = n->first; c; c = c->next) {
             if (c->el == TB_EL_RT) {
                 char *reading = tb_node_plain_text(s->a, c);
@@ -317,7 +344,8 @@ static void flatten(st *s, const tb_node *n, const istyle *parent) {
                         if (t->el == TB_EL_TEXT) memcpy(r + k, t->text, t->ntext), k += t->ntext;
                     reading = r;
                 }
-                s->ruby[s->nruby++] = (tb_ruby){(uint32_t)base, (uint32_t)s->len, reading, false};
+                s->ruby[s->nruby++] = (tb_ruby){(uint32_t)base, (uint32_t)s->len, reading, false,
+                                                sadd(s, "RT", ruby_st, c)};
                 base = s->len;
                 nrt++;
             } else {
@@ -340,7 +368,7 @@ static tb_para *para_of(st *s, const tb_node *n, const inh *h, const char *t) {
     s->len = 0;
     s->nspans = 0;
     s->nruby = 0;
-    istyle is = {.h = *h, .line = n->line, .col = n->col};
+    istyle is = {.h = *h, .st = -1, .line = n->line, .col = n->col};
     if (t) {
         put(s, t, strlen(t));
         span(s, &is, 0);
@@ -385,6 +413,8 @@ static tb_sblock *block(st *s, list *to, tb_sblock_kind k, const tb_node *n, con
     b->src = n;
     b->id = n ? n->id : NULL;
     b->area = f->area;
+    b->st = f->sp;
+    b->st_aux = -1;
     *to->tail = b;
     to->tail = &b->next;
     return b;
@@ -420,11 +450,15 @@ static void text_block(st *s, const tb_node *n, const inh *parent, const frame *
     char kb[8];
     inh h;
     tb_props p = cascade(s, n, key ? key : key_of(n, kb), parent, &h);
+    const char *role = n->el == TB_EL_FIGCAPTION || n->el == TB_EL_CAPTION ? "Caption"
+                       : n->el == TB_EL_DT ? "Lbl" : "P";
+    s->cur_st = sadd(s, role, f->sp, n);
     tb_para *para = para_of(s, n, &h, NULL);
     if (!para) return;
     tb_sblock *b = block(s, to, TB_SB_PARA, n, f);
     set_box(b, &p, &h, f);
     b->para = para;
+    b->st = s->cur_st;
 }
 
 static bool has_blocks(const tb_node *n) {
@@ -449,6 +483,7 @@ static void mixed(st *s, const tb_node *n, const inh *h, const tb_props *p, cons
         /* a run of inline nodes: a temporary parent holds them */
         tb_node tmp = *n;
         tmp.first = (tb_node *)c;
+        s->cur_st = f->sp;
         const tb_node *e = c;
         while (e->next && !(e->next->el >= TB_EL_P && e->next->el <= TB_EL_COLUMNBREAK)) e = e->next;
         tb_node *after = e->next;
@@ -484,6 +519,7 @@ static void list_items(st *s, const tb_node *n, const inh *parent, const frame *
     tb_props lp = cascade(s, n, key_of(n, kb), parent, &lh);
     frame lf = *f;
     lf.list_depth++;
+    lf.sp = sadd(s, "L", f->sp, n);
     lf.width -= em(lp.start, lh.size) + em(lp.end, lh.size);
     float list_start = f->width - lf.width;
     int num = n->start;
@@ -500,12 +536,16 @@ static void list_items(st *s, const tb_node *n, const inh *parent, const frame *
         if ((unsigned char)mb[0] >= 0xE0 && strlen(mb) <= 3) hang = h.size; /* one CJK symbol */
         frame inner = lf;
         inner.width -= hang;
+        int li_st = sadd(s, "LI", lf.sp, li);
+        int lbl_st = sadd(s, "Lbl", li_st, NULL);
+        inner.sp = sadd(s, "LBody", li_st, NULL);
         tb_sblock *firstb = NULL;
         tb_sblock **mark = to->tail;
         mixed(s, li, &h, &p, &inner, to, &firstb);
         for (tb_sblock *b = *mark; b; b = b->next) b->start += list_start + hang;
         if (firstb) {
             firstb->aux = para_of(s, li, &h, mb);
+            firstb->st_aux = lbl_st;
             firstb->aux_width = hang;
             firstb->indent = 0;
             if (first_item) firstb->before = em(lp.before, lh.size) > firstb->before ? em(lp.before, lh.size) : firstb->before;
@@ -525,6 +565,7 @@ static void box(st *s, const tb_node *n, const inh *parent, const frame *f, list
     set_box(b, &p, &h, f);
     frame inner = *f;
     inner.width = b->measure - 2 * (b->padding + b->border);
+    inner.sp = b->st = sadd(s, n->el == TB_EL_BLOCKQUOTE ? "BlockQuote" : "Div", f->sp, n);
     list sub = {&b->first};
     if (n->title) {
         inh th;
@@ -532,6 +573,7 @@ static void box(st *s, const tb_node *n, const inh *parent, const frame *f, list
         tb_para *para = para_of(s, n, &th, n->title);
         if (para) {
             tb_sblock *t = block(s, &sub, TB_SB_PARA, n, &inner);
+            t->st = sadd(s, "P", inner.sp, NULL);
             set_box(t, &tp, &th, &inner);
             t->para = para;
             t->keep_with_next = true;
@@ -558,14 +600,19 @@ static tb_para *running_para(st *s, const tb_node *n, const inh *h, const char *
 static void section(st *s, const tb_node *n, const inh *h, const frame *f, list *to) {
     frame sf = *f;
     sf.depth++;
+    sf.sp = sadd(s, "Sect", f->sp, n);
     for (const tb_node *c = n->first; c; c = c->next) {
         if (c->el == TB_EL_TITLE) {
             char kb[8];
             inh th;
             tb_props p = cascade(s, c, key_of(c, kb), h, &th);
+            static const char *const H[] = {"H1", "H2", "H3", "H4"};
+            int d = sf.depth > 4 ? 4 : sf.depth < 1 ? 1 : sf.depth;
+            s->cur_st = sadd(s, H[d - 1], sf.sp, c);
             tb_para *para = para_of(s, c, &th, NULL);
             if (!para) continue;
             tb_sblock *b = block(s, to, TB_SB_PARA, c, &sf);
+            b->st = s->cur_st;
             set_box(b, &p, &th, &sf);
             b->para = para;
             b->heading = sf.depth > 4 ? 4 : sf.depth;
@@ -582,6 +629,7 @@ static void section(st *s, const tb_node *n, const inh *h, const frame *f, list 
 static void toc(st *s, const tb_node *n, const inh *parent, const frame *f, list *to) {
     inh h;
     tb_props p = cascade(s, n, "toc", parent, &h);
+    int toc_st = sadd(s, "TOC", f->sp, n);
     const char *title = n->title ? n->title : tb_layout_string(s->l, "toc-title", h.lang, NULL);
     if (title) {
         inh th;
@@ -592,6 +640,7 @@ static void toc(st *s, const tb_node *n, const inh *parent, const frame *f, list
             set_box(b, &tp, &th, f);
             b->para = para;
             b->keep_with_next = true;
+            b->st = sadd(s, "P", toc_st, NULL);
         }
     }
     (void)p;
@@ -610,10 +659,12 @@ static void toc(st *s, const tb_node *n, const inh *parent, const frame *f, list
                 snprintf(key, sizeof key, "toc%c", (char)('0' + (d > 2 ? 2 : d)));
                 inh eh;
                 tb_props ep = cascade(s, t, key, &h, &eh);
+                s->cur_st = sadd(s, "TOCI", toc_st, NULL);
                 tb_para *para = para_of(s, t, &eh, NULL);
                 if (para) {
                     tb_sblock *b = block(s, to, TB_SB_PARA, t, f);
                     set_box(b, &ep, &eh, f);
+                    b->st = b->st_aux = s->cur_st;
                     b->para = para;
                     b->target = c->id;
                     b->aux_right = true;
@@ -651,14 +702,21 @@ static void blocks(st *s, const tb_node *n, const inh *h, const frame *f, list *
         text_block(s, n, h, f, to, NULL);
         break;
     case TB_EL_UL: case TB_EL_OL: list_items(s, n, h, f, to); break;
-    case TB_EL_DL:
+    case TB_EL_DL: {
+        /* a term and its descriptions: LI with Lbl and LBody */
+        int l_st = sadd(s, "L", f->sp, n), li_st = -1;
         for (const tb_node *c = n->first; c; c = c->next) {
-            if (c->el == TB_EL_DT) text_block(s, c, h, f, to, NULL);
-            else if (c->el == TB_EL_DD) {
+            if (c->el == TB_EL_DT) {
+                frame tf = *f;
+                tf.sp = li_st = sadd(s, "LI", l_st, c);
+                text_block(s, c, h, &tf, to, NULL);
+            } else if (c->el == TB_EL_DD) {
                 char kb[8];
                 inh dh;
                 tb_props p = cascade(s, c, key_of(c, kb), h, &dh);
                 frame df = *f;
+                if (li_st < 0) li_st = sadd(s, "LI", l_st, c);
+                df.sp = sadd(s, "LBody", li_st, c);
                 float ind = (p.mask & TB_P_START) ? em(p.start, dh.size) : dh.size;
                 df.width -= ind;
                 p.start = (tb_len){0, false};
@@ -669,6 +727,7 @@ static void blocks(st *s, const tb_node *n, const inh *h, const frame *f, list *
             }
         }
         break;
+    }
     case TB_EL_LI: case TB_EL_DD: case TB_EL_TD: case TB_EL_TH: {
         char kb[8];
         inh ih;
@@ -684,6 +743,7 @@ static void blocks(st *s, const tb_node *n, const inh *h, const frame *f, list *
         tb_props p = cascade(s, n, key_of(n, kb), h, &hh);
         tb_sblock *b = block(s, to, TB_SB_RULE, n, f);
         set_box(b, &p, &hh, f);
+        b->st = -1; /* a decoration */
         if (b->before == 0 && b->after == 0) b->before = b->after = hh.size * 0.5f;
         b->rule_below = b->border > 0 ? b->border : 0.5f;
         b->rule_color = (p.mask & TB_P_BORDER) ? p.border_color : hh.color;
@@ -692,12 +752,18 @@ static void blocks(st *s, const tb_node *n, const inh *h, const frame *f, list *
     case TB_EL_PAGEBREAK: block(s, to, TB_SB_PAGEBREAK, n, f); break;
     case TB_EL_COLUMNBREAK: block(s, to, TB_SB_COLUMNBREAK, n, f); break;
     case TB_EL_TOC: toc(s, n, h, f, to); break;
-    case TB_EL_FIGURE:
+    case TB_EL_FIGURE: {
+        frame ff = *f;
+        ff.sp = sadd(s, "Figure", f->sp, n);
+        /* the figure's text alternative: its images' alt texts */
+        for (const tb_node *c = n->first; c; c = c->next)
+            if (c->el == TB_EL_IMG && c->alt && !s->structs[ff.sp].alt) s->structs[ff.sp].alt = c->alt;
         for (const tb_node *c = n->first; c; c = c->next) {
-            if (c->el == TB_EL_IMG) image(s, c, h, f, to);
-            else if (c->el == TB_EL_FIGCAPTION) text_block(s, c, h, f, to, NULL);
+            if (c->el == TB_EL_IMG) image(s, c, h, &ff, to);
+            else if (c->el == TB_EL_FIGCAPTION) text_block(s, c, h, &ff, to, NULL);
         }
         break;
+    }
     case TB_EL_IMG: image(s, n, h, f, to); break;
     case TB_EL_TABLE: table(s, n, h, f, to); break;
     case TB_EL_QR: qr(s, n, h, f, to); break;
@@ -778,6 +844,10 @@ static void image(st *s, const tb_node *n, const inh *h, const frame *f, list *t
     tb_props p = cascade(s, n, key_of(n, kb), h, &ih);
     tb_sblock *b = block(s, to, TB_SB_IMAGE, n, f);
     set_box(b, &p, &ih, f);
+    if (strcmp(s->structs[f->sp].type, "Figure")) {
+        b->st = sadd(s, "Figure", f->sp, n);
+        s->structs[b->st].alt = n->alt;
+    }
     float width = b->measure;
     if (n->width) {
         size_t k = strlen(n->width);
@@ -823,11 +893,14 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
     char kb[8];
     inh th;
     tb_props tp = cascade(s, n, key_of(n, kb), h, &th);
+    int table_st = sadd(s, "Table", f->sp, n);
     /* the caption goes above, kept with the table */
     for (const tb_node *c = n->first; c; c = c->next)
         if (c->el == TB_EL_CAPTION) {
             tb_sblock **mark = to->tail;
-            text_block(s, c, h, f, to, NULL);
+            frame cf = *f;
+            cf.sp = table_st;
+            text_block(s, c, h, &cf, to, NULL);
             if (*mark) (*mark)->keep_with_next = true;
         }
     /* rows in order: thead first, then tbody or bare rows */
@@ -878,6 +951,7 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
     /* column widths: in proportion to what their text asks, none under 3 em */
     tb_sblock *tb = block(s, to, TB_SB_TABLE, n, f);
     set_box(tb, &tp, &th, f);
+    tb->st = table_st;
     /* each column asks for its text plus the cells' padding (0.6 em) */
     float total = 0, W = tb->measure, minw = 3.6f * th.size;
     for (int k = 0; k < ncols; k++) {
@@ -925,6 +999,7 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
     for (size_t r = 0; r < nrows; r++) {
         tb_sblock *row = block(s, &rl, TB_SB_ROW, rows[r], f);
         row->header = head[r];
+        row->st = sadd(s, "TR", table_st, rows[r]);
         list cl = {&row->first};
         for (; ci < ncells && cells[ci].row == (int)r; ci++) {
             const tb_node *c = cells[ci].cell;
@@ -940,7 +1015,12 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
             cb->cell_x = x[k];
             cb->cell_w = x[k + span] - x[k];
             cb->header = c->el == TB_EL_TH || head[r];
+            cb->st = sadd(s, c->el == TB_EL_TH ? "TH" : "TD", row->st, c);
+            s->structs[cb->st].colspan = span;
+            s->structs[cb->st].rowspan = cb->rowspan;
+            s->structs[cb->st].col_header = head[r];
             frame cf = *f;
+            cf.sp = cb->st;
             cf.width = cb->cell_w - 2 * cb->padding;
             if (cf.width < ch.size) cf.width = ch.size;
             list inner = {&cb->first};
@@ -969,6 +1049,13 @@ static void qr(st *s, const tb_node *n, const inh *h, const frame *f, list *to) 
     }
     tb_sblock *b = block(s, to, TB_SB_QR, n, f);
     set_box(b, &p, &qh, f);
+    b->st = sadd(s, "Figure", f->sp, n);
+    {
+        size_t k = strlen(n->href) + 32;
+        char *alt = tb_arena_alloc(s->a, k);
+        snprintf(alt, k, "QR code: %s", n->href);
+        s->structs[b->st].alt = alt;
+    }
     b->qr_n = q->width;
     unsigned char *bits = tb_arena_alloc(s->a, (size_t)q->width * (size_t)q->width);
     for (int i = 0; i < q->width * q->width; i++) bits[i] = q->data[i] & 1;
@@ -1011,17 +1098,22 @@ tb_styled *tb_style_run(tb_ctx *ctx, tb_arena *a, const tb_doc *doc, const tb_la
     inh h;
     cascade(&s, doc->root, "guide", &root, &h);
     list cover = {&out->cover}, body = {&out->body}, back = {&out->back};
+    s.cur_st = sadd(&s, "Document", -1, doc->root);
     frame fb = {TB_AREA_BODY, tb_style_column_width(l, &l->body),
-                l->vertical ? l->height - l->body.top - l->body.bottom : l->width - l->body.inner - l->body.outer, 0, 0};
-    frame fc = {TB_AREA_COVER, tb_style_column_width(l, &l->cover), l->width - l->cover.inner - l->cover.outer, 0, 0};
-    frame fk = {TB_AREA_BACK, tb_style_column_width(l, &l->back), l->width - l->back.inner - l->back.outer, 0, 0};
+                l->vertical ? l->height - l->body.top - l->body.bottom : l->width - l->body.inner - l->body.outer, 0, 0, 0};
+    frame fc = {TB_AREA_COVER, tb_style_column_width(l, &l->cover), l->width - l->cover.inner - l->cover.outer, 0, 0, 0};
+    frame fk = {TB_AREA_BACK, tb_style_column_width(l, &l->back), l->width - l->back.inner - l->back.outer, 0, 0, 0};
     if (l->body.npanel_order) fc = fb, fc.area = TB_AREA_COVER, fk = fb, fk.area = TB_AREA_BACK;
     for (const tb_node *c = doc->root->first; c; c = c->next) {
         if (c->el == TB_EL_META) continue;
         if (c->el == TB_EL_COVER) {
-            for (const tb_node *k = c->first; k; k = k->next) blocks(&s, k, &h, &fc, &cover);
+            frame f = fc;
+            f.sp = sadd(&s, "Div", 0, c);
+            for (const tb_node *k = c->first; k; k = k->next) blocks(&s, k, &h, &f, &cover);
         } else if (c->el == TB_EL_BACK_COVER) {
-            for (const tb_node *k = c->first; k; k = k->next) blocks(&s, k, &h, &fk, &back);
+            frame f = fk;
+            f.sp = sadd(&s, "Div", 0, c);
+            for (const tb_node *k = c->first; k; k = k->next) blocks(&s, k, &h, &f, &back);
         } else {
             blocks(&s, c, &h, &fb, &body);
         }
@@ -1042,6 +1134,8 @@ tb_styled *tb_style_run(tb_ctx *ctx, tb_arena *a, const tb_doc *doc, const tb_la
         out->folio_format = l->folio_format;
     }
     if (l->head_title) out->running_title = running_para(&s, doc->root, &h, out->title);
+    out->structs = s.structs;
+    out->nstructs = s.nst;
     free(s.buf);
     free(s.spans);
     free(s.ruby);

@@ -20,6 +20,7 @@
 #include "../base/ctx.h"
 #include "../parse/doc.h"
 #include "layout.h"
+#include "../base/structure.h"
 
 /* An inline run of a paragraph: text[start, end) in one style. */
 typedef struct tb_span {
@@ -35,6 +36,7 @@ typedef struct tb_span {
     bool nobr;                /* no break inside */
     bool tcy;                 /* upright in vertical text (縦中横) */
     bool boten;               /* emphasis dots (傍点) over each character */
+    int st;                   /* structure element (Link, Span, RB), -1: the block's */
     int line, col;            /* source position (for diagnostics) */
 } tb_span;
 
@@ -43,6 +45,7 @@ typedef struct tb_ruby {
     uint32_t start, end;
     const char *text;         /* the reading, UTF-8 */
     bool mono;                /* one reading per base character */
+    int st;                   /* its RT structure element */
 } tb_ruby;
 
 typedef struct tb_para {
@@ -111,6 +114,8 @@ typedef struct tb_sblock {
     int qr_n;                     /* modules a side, 0 = none */
     const unsigned char *qr;      /* qr_n*qr_n bytes, 1 = dark */
     const char *href;             /* QR target (a link over it) */
+    int st, st_aux;               /* structure elements of the block and of
+                                     its marker (Lbl) or page number */
 } tb_sblock;
 
 typedef struct tb_styled {
@@ -122,6 +127,8 @@ typedef struct tb_styled {
     tb_para *folio_digits;           /* "0123456789" in the folio style */
     tb_para *running_title;          /* the guide's title in the head style */
     const char *folio_format;
+    tb_struct *structs;              /* the logical structure (pages.h) */
+    size_t nstructs;
 } tb_styled;
 
 /* The page each id stands on, found by paginate (0-based; -1 unknown). */
