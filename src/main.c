@@ -23,6 +23,7 @@
 #include "base/ctx.h"
 #include "break/break.h"
 #include "font/font.h"
+#include "html/html.h"
 #include "paginate/paginate.h"
 #include "parse/doc.h"
 #include "render/render.h"
@@ -41,6 +42,7 @@ typedef struct opts {
     const char *layout;
     const char *depfile;
     int verbose;
+    bool html, html_only;     /* --html, --html-only: the HTML twin */
 } opts;
 
 /* What one process shares between guides. */
@@ -55,6 +57,8 @@ typedef struct tool {
 static void usage(FILE *f) {
     fputs("usage: tebiki build [options] FILE.xml...   build PDFs\n"
           "       tebiki check [options] FILE.xml...   validate only; writes nothing\n"
+          "       tebiki index [-o DIR] FILE.xml...    DIR/index.html and DIR/guides.json: every\n"
+          "                                            guide built in DIR (default out/)\n"
           "       tebiki --help | --version\n"
           "\n"
           "options:\n"
@@ -66,6 +70,9 @@ static void usage(FILE *f) {
           "  --layouts DIR          where layouts are found (default layouts/, then the share folder)\n"
           "  --fonts DIR            where the font catalogue is found (default fonts/, then share)\n"
           "  -M FILE                write a make-style dependency file\n"
+          "  --html                 also write the HTML twin <guide>.<name>.html beside the\n"
+          "                         PDF, linking the web and print PDFs found there\n"
+          "  --html-only            write only the HTML twin (no typesetting)\n"
           "  -q, -v                 quieter, louder\n"
           "\n"
           "exit status: 0 success (warnings allowed), 1 an error in a guide, layout or\n"
@@ -176,6 +183,42 @@ static bool write_deps(tb_ctx *ctx, const char *file, const char *target, deps *
     return ok;
 }
 
+/* The HTML twin beside OUT_PATH ("out/x.ja.pdf", "….print.pdf" or
+** "….html" → out/x.ja.html), linking out/x.ja.pdf and out/x.ja.print.pdf
+** when they are there.  Returns an exit status. */
+static int write_html(tb_ctx *ctx, const opts *o, const tb_doc *doc, const tb_layout *lay, const char *out_path) {
+    char base[4096], html[4200], pdf[4200], print[4200];
+    snprintf(base, sizeof base, "%s", out_path);
+    size_t n = strlen(base);
+    static const char *const ext[] = {".print.pdf", ".pdf", ".html"};
+    for (size_t i = 0; i < 3; i++) {
+        size_t k = strlen(ext[i]);
+        if (n > k && !strcmp(base + n - k, ext[i])) {
+            base[n - k] = 0;
+            break;
+        }
+    }
+    snprintf(html, sizeof html, "%s.html", base);
+    snprintf(pdf, sizeof pdf, "%s.pdf", base);
+    snprintf(print, sizeof print, "%s.print.pdf", base);
+    tb_html_opts ho = {.layout = lay};
+    struct stat st;
+    if (stat(pdf, &st) == 0 && S_ISREG(st.st_mode))
+        ho.pdf = (tb_html_file){strrchr(pdf, '/') ? strrchr(pdf, '/') + 1 : pdf, (size_t)st.st_size};
+    if (stat(print, &st) == 0 && S_ISREG(st.st_mode))
+        ho.print = (tb_html_file){strrchr(print, '/') ? strrchr(print, '/') + 1 : print, (size_t)st.st_size};
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    if (!tb_html_write(ctx, doc, &ho, &buf, &len)) return EXIT_GUIDE;
+    int rc = write_atomic(ctx, html, buf, len) ? EXIT_OK : EXIT_IO;
+    free(buf);
+    if (rc == EXIT_OK && o->verbose >= 0) {
+        const char *slash = strrchr(html, '/');
+        printf("%-28s           %6zu KB\n", slash ? slash + 1 : html, (len + 1023) / 1024);
+    }
+    return rc;
+}
+
 static long long source_epoch(const char *xml) {
     const char *e = getenv("SOURCE_DATE_EPOCH");
     if (e && *e) {
@@ -204,6 +247,10 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
         rc = EXIT_GUIDE;
         goto done;
     }
+    if (o->html_only) {
+        rc = write_html(ctx, o, doc, lay, out_path);
+        goto done;
+    }
     if (!t->shaper && !(t->shaper = tb_shaper_new(ctx))) {
         rc = EXIT_GUIDE;
         goto done;
@@ -211,9 +258,11 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
     tb_pagemap map = {0}, prev = {0};
     tb_pages *pages = NULL;
     size_t mark = tb_diags_len(ctx->diags);
+    bool back_cover = false; /* for render: blank pages go before it */
     for (int pass = 0; pass < MAX_PASSES; pass++) {
         tb_diags_truncate(ctx->diags, mark);
         const tb_styled *st = tb_style_run(ctx, a, doc, lay, pass ? &prev : NULL);
+        back_cover = st && st->back;
         const tb_shaped_doc *sh = tb_shape_doc(t->shaper, a, st);
         const tb_lined_doc *ld = tb_break_doc(t->breaker, a, sh);
         pages = tb_paginate(ctx, a, ld, &map);
@@ -230,7 +279,8 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
     /* render */
     char gname[512];
     guide_name(xml, gname, sizeof gname);
-    tb_render_opts ro = {o->variant, source_epoch(xml), gname};
+    tb_render_opts ro = {o->variant, source_epoch(xml), gname, .layout = lay, .guide_file = xml,
+                         .back_cover = back_cover};
     unsigned char *pdf = NULL;
     size_t len = 0;
     if (!tb_render_pdf(ctx, pages, &ro, &pdf, &len)) {
@@ -255,9 +305,11 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
         printf("%-28s %3zu pages %6zu KB %5.0f ms %3zu warnings\n", base ? base + 1 : out_path, pages->n,
                (len + 1023) / 1024, now_ms() - t0, tb_diags_count(ctx->diags, TB_WARNING));
     }
+    if (rc == EXIT_OK && o->html) rc = write_html(ctx, o, doc, lay, out_path);
 done:
     for (size_t i = 0; i < d.n; i++) free(d.v[i]);
     free(d.v);
+    tb_shaper_end_document(t->shaper); /* its cache points into the arena */
     tb_arena_free(a);
     return rc;
 }
@@ -265,6 +317,85 @@ done:
 static bool is_dir(const char *p) {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* tebiki index [-o DIR] FILE.xml...: DIR/index.html and DIR/guides.json
+** from the guides and what was built of them in DIR.  Writes nothing when
+** a guide has an error. */
+static int cmd_index(int argc, char **argv) {
+    const char *dir = "out";
+    int verbose = 0;
+    const char **files = calloc((size_t)argc, sizeof *files);
+    size_t nfiles = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "tebiki: %s needs a value\n", a);
+                free(files);
+                return EXIT_USAGE;
+            }
+            dir = argv[++i];
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) verbose = -1;
+        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = 1;
+        else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "tebiki: unknown option '%s' for index\n", a);
+            usage(stderr);
+            free(files);
+            return EXIT_USAGE;
+        } else files[nfiles++] = a;
+    }
+    if (!nfiles) {
+        fprintf(stderr, "tebiki: no guide given\n");
+        usage(stderr);
+        free(files);
+        return EXIT_USAGE;
+    }
+    tb_ctx *ctx = tb_ctx_new();
+    if (!ctx) return EXIT_IO;
+    ctx->share_dir = getenv("TEBIKI_SHARE") ? getenv("TEBIKI_SHARE") : TEBIKI_SHARE_DIR;
+    ctx->verbose = verbose;
+    int rc = EXIT_OK;
+    tb_edition *eds = calloc(nfiles, sizeof *eds);
+    size_t n = 0;
+    tb_parser *p = tb_parser_new(ctx);
+    if (!p) rc = EXIT_IO;
+    for (size_t i = 0; p && i < nfiles; i++) {
+        tb_arena *a = tb_arena_new();
+        tb_doc *doc = tb_parse_file(p, a, files[i]);
+        if (!doc || !doc->root || tb_diags_count(ctx->diags, TB_ERROR)) {
+            rc = EXIT_GUIDE;
+        } else {
+            char gname[512];
+            guide_name(files[i], gname, sizeof gname);
+            tb_edition_find(doc, dir, gname, &eds[n]);
+            if (!eds[n].pdf.name) tb_warning(ctx, files[i], 0, 0, "%s/%s.pdf is not built: listed without it", dir, gname);
+            n++;
+        }
+        tb_diags_print(ctx->diags, verbose < 0);
+        tb_diags_clear(ctx->diags);
+        tb_arena_free(a);
+    }
+    if (rc == EXIT_OK) {
+        unsigned char *h = NULL, *j = NULL;
+        size_t hl = 0, jl = 0;
+        tb_html_index(eds, n, &h, &hl, &j, &jl);
+        char path[4200];
+        snprintf(path, sizeof path, "%s/guides.json", dir);
+        if (!write_atomic(ctx, path, j, jl)) rc = EXIT_IO;
+        snprintf(path, sizeof path, "%s/index.html", dir);
+        if (rc == EXIT_OK && !write_atomic(ctx, path, h, hl)) rc = EXIT_IO;
+        tb_diags_print(ctx->diags, verbose < 0);
+        free(h);
+        free(j);
+        if (rc == EXIT_OK && verbose >= 0) printf("%-28s %3zu guides in %zu languages\n", "index.html, guides.json", n, n);
+    }
+    for (size_t i = 0; i < n; i++) tb_edition_free(&eds[i]);
+    free(eds);
+    tb_parser_free(p);
+    tb_ctx_free(ctx);
+    free(files);
+    return rc;
 }
 
 int main(int argc, char **argv) {
@@ -280,10 +411,11 @@ int main(int argc, char **argv) {
         printf("tebiki %s\n", TEBIKI_VERSION);
         return EXIT_OK;
     }
+    if (!strcmp(argv[1], "index")) return cmd_index(argc, argv);
     opts o = {0};
     if (!strcmp(argv[1], "check")) o.check = true;
     else if (strcmp(argv[1], "build")) {
-        fprintf(stderr, "tebiki: unknown command '%s' (say build or check)\n", argv[1]);
+        fprintf(stderr, "tebiki: unknown command '%s' (say build, check or index)\n", argv[1]);
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -307,6 +439,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--layouts")) ctx->layouts_dir = NEXT();
         else if (!strcmp(a, "--fonts")) ctx->fonts_dir = NEXT();
         else if (!strcmp(a, "-M")) o.depfile = NEXT();
+        else if (!strcmp(a, "--html")) o.html = true;
+        else if (!strcmp(a, "--html-only")) o.html = o.html_only = true;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o.verbose = -1;
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) o.verbose = 1;
         else if (a[0] == '-' && a[1]) {
@@ -319,6 +453,14 @@ int main(int argc, char **argv) {
     if (!nfiles) {
         fprintf(stderr, "tebiki: no guide given\n");
         usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (o.html && o.check) {
+        fprintf(stderr, "tebiki: --html and --html-only go with build\n");
+        return EXIT_USAGE;
+    }
+    if (o.html_only && o.depfile) {
+        fprintf(stderr, "tebiki: -M does not go with --html-only (the PDF's dependencies cover the HTML)\n");
         return EXIT_USAGE;
     }
     if (o.depfile && nfiles > 1) {

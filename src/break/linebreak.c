@@ -645,6 +645,13 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
             }
             nat += g[e].nat + u[e].w;
             shrink += g[e].shrink + (u[e].cls == J_SPACE ? fmaxf(0, u[e].w - 0.25f * u[e].em) : 0);
+            /* nat - shrink never decreases: once the text so far is too long
+            ** (beyond a hanging character), no later break point can fit.
+            ** Stopping here keeps a paragraph without break points linear. */
+            if (u[e].cls != J_SPACE && nat - shrink - u[e].em > o->measure - lead + 0.01f) {
+                e++;
+                break;
+            }
         }
         if (e >= n && !hard) {
             span_sum s = measure(u, g, k, n, false);

@@ -358,7 +358,14 @@ static void draw_aux(pg *p, const tb_lblock *b, float x_text, float baseline, co
             it->artifact = true;
         }
     } else {
+        /* a list marker is generated content, like CSS ::marker: its glyphs
+        ** carry no text (the structure's Lbl says it), so extracted text
+        ** starts with the item's own words */
+        tb_item *before = page(p)->last;
         draw_line(p, b->aux, A, x_text - sb->aux_width, baseline);
+        for (tb_item *it = before ? before->next : page(p)->first; it; it = it->next)
+            if (it->kind == TB_IT_GLYPHS)
+                for (size_t i = 0; i < it->u.glyphs.n; i++) ((tb_glyph *)it->u.glyphs.glyphs)[i].ntext = 0;
     }
     p->line_st = save;
 }
@@ -661,8 +668,8 @@ static void draw_row(pg *p, const tb_lblock *tbl, const tplan *t, size_t r, floa
         /* the content, inside the cell's padding */
         float save_l = p->inset_l, save_r = p->inset_r;
         float cx = x0 - col_x(p);
-        p->inset_l = cx + cs->cell_x + cs->padding;
-        p->inset_r = col_width(p) - (cx + cs->cell_x + cs->cell_w) + cs->padding;
+        p->inset_l = cx + cs->cell_x + cs->pad_x;
+        p->inset_r = col_width(p) - (cx + cs->cell_x + cs->cell_w) + cs->pad_x;
         p->y = y + cs->padding;
         p->col_empty = true;
         p->no_break++;
@@ -959,8 +966,8 @@ tb_pages *tb_paginate(tb_ctx *ctx, tb_arena *a, const tb_lined_doc *doc, tb_page
             if (p.flow < last) {
                 p.flow = last - 1;
                 next_column(&p);
-            } else {
-                next_column(&p);
+            } else if (!p.col_empty) {
+                next_column(&p); /* the last panel is taken: a new sheet */
             }
             place_blocks(&p, doc->back, false);
         }

@@ -198,6 +198,13 @@ static bool same_shaping(const tb_para *a, const tb_para *b) {
     return true;
 }
 
+void tb_shaper_end_document(tb_shaper *sh) {
+    if (!sh) return;
+    sh->cache_arena = NULL;
+    sh->ncache = 0;
+    if (sh->cache) memset(sh->cache, 0, sh->capcache * sizeof *sh->cache);
+}
+
 static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p);
 static tb_shaped *shape_base(tb_shaper *sh, tb_arena *a, const tb_para *p);
 
@@ -270,10 +277,9 @@ static tb_shaped *shape_base(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         tb_shaped *out = TB_NEW(a, tb_shaped);
         return out;
     }
-    if (sh->cache_arena != a) { /* a new document: forget the last one's */
+    if (sh->cache_arena != a) { /* a new document (the driver also says so) */
+        tb_shaper_end_document(sh);
         sh->cache_arena = a;
-        sh->ncache = 0;
-        if (sh->cache) memset(sh->cache, 0, sh->capcache * sizeof *sh->cache);
     }
     uint64_t key = para_key(p);
     if (sh->capcache) {

@@ -89,6 +89,9 @@ tb_shaper *tb_shaper_new(tb_ctx *ctx);
 void tb_shaper_free(tb_shaper *sh);
 
 tb_shaped_doc *tb_shape_doc(tb_shaper *sh, tb_arena *a, const tb_styled *st);
+/* The document is done (its arena is about to be freed): forget the
+** paragraphs shaped for it.  Must be called before the next document. */
+void tb_shaper_end_document(tb_shaper *sh);
 tb_shaped *tb_shape_para(tb_shaper *sh, tb_arena *a, const tb_para *p);
 
 #endif

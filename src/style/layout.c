@@ -88,6 +88,25 @@ bool tb_color_parse(const char *s, tb_color *out) {
                 c.r = (1 - c.c) * (1 - c.k); c.g = (1 - c.m) * (1 - c.k); c.b = (1 - c.y) * (1 - c.k);
             }
             any = true;
+        } else if (*s == '#') {
+            /* #RRGGBB: RGB for the web, a naive CMYK for print */
+            unsigned v;
+            int used = 0;
+            if (sscanf(s + 1, "%6x%n", &v, &used) != 1 || used != 6) return false;
+            c.r = (float)((v >> 16) & 255) / 255;
+            c.g = (float)((v >> 8) & 255) / 255;
+            c.b = (float)(v & 255) / 255;
+            c.has_rgb = true;
+            if (!any) {
+                float k = 1 - fmaxf(c.r, fmaxf(c.g, c.b));
+                c.k = k;
+                c.c = k < 1 ? (1 - c.r - k) / (1 - k) : 0;
+                c.m = k < 1 ? (1 - c.g - k) / (1 - k) : 0;
+                c.y = k < 1 ? (1 - c.b - k) / (1 - k) : 0;
+            }
+            any = true;
+            s += 7;
+            continue;
         } else if (!strncmp(s, "rgb(", 4)) {
             if (!parse_nums(s + 4, v, 3)) return false;
             for (int i = 0; i < 3; i++)
@@ -202,7 +221,8 @@ static void check_attrs(reader *r) {
 
 static void read_page(reader *r) {
     tb_layout *l = r->l;
-    r->allowed = " size orientation width height bleed binding facing hang-punctuation writing-mode ";
+    r->allowed = " size orientation width height bleed binding facing hang-punctuation writing-mode "
+                 "pdfx ink-limit marks ";
     check_attrs(r);
     const char *size = attr(r, "size");
     float w = 210 * MM, h = 297 * MM;
@@ -234,6 +254,23 @@ static void read_page(reader *r) {
         if (!strcmp(wm, "vertical-rl")) l->vertical = true;
         else if (strcmp(wm, "horizontal-tb")) bad(r, "writing-mode", wm, "say horizontal-tb or vertical-rl");
     }
+    /* print variant (read by render) */
+    l->page_line = r->line;
+    const char *x = attr(r, "pdfx");
+    if (x && !strcmp(x, "x1a")) l->pdfx = 1;
+    else if (x && !strcmp(x, "x4")) l->pdfx = 4;
+    else if (x) bad(r, "pdfx", x, "say x1a (PDF/X-1a:2001) or x4 (PDF/X-4)");
+    const char *ink = attr(r, "ink-limit");
+    if (ink) {
+        char *end;
+        double v = strtod(ink, &end);
+        if (end != ink && *end == '%') end++;
+        if (end == ink || *end || !(v >= 100 && v <= 350))
+            bad(r, "ink-limit", ink, "a total ink in percent from 100 to 350");
+        else l->ink_limit = (float)v;
+    }
+    bool marks = true;
+    if (get_bool(r, "marks", &marks)) l->no_marks = !marks;
 }
 
 static void read_master(reader *r) {
@@ -251,6 +288,7 @@ static void read_master(reader *r) {
         return;
     }
     m->name = name;
+    m->line = r->line;
     float all;
     if (get_pt(r, "margin", &all)) m->top = m->bottom = m->inner = m->outer = all;
     get_pt(r, "margin-top", &m->top);
@@ -422,6 +460,8 @@ static tb_layout *load(tb_layouts *ls, const char *path) {
     l->width = 210 * MM;
     l->height = 297 * MM;
     l->bleed = 3 * MM;
+    l->pdfx = 1;
+    l->ink_limit = 300;
     tb_master def = {.name = "body", .columns = 1, .column_gap = 5 * MM, .top = 20 * MM,
                     .bottom = 20 * MM, .inner = 20 * MM, .outer = 20 * MM, .folio = true};
     l->body = def;
@@ -524,7 +564,7 @@ static tb_layout *load(tb_layouts *ls, const char *path) {
             float t = w; w = h; h = t; /* columns (段) stack downwards */
         }
         if (w / (float)m->columns < 36 || h < 36)
-            tb_error(ctx, path, (int)xmlGetLineNo(root), 1,
+            tb_error(ctx, path, m->line ? m->line : (int)xmlGetLineNo(root), 1,
                      "master '%s': margins and columns leave no room for text (%.0f×%.0f pt per column)",
                      m->name, w / (float)m->columns, h);
     }

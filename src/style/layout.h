@@ -80,6 +80,7 @@ typedef struct tb_master {
     int npanel_order;
     tb_color background;       /* a full-bleed page background */
     bool has_background;
+    int line;                  /* of <master> in the layout file, 0 default */
 } tb_master;
 
 typedef struct tb_layout {
@@ -88,6 +89,11 @@ typedef struct tb_layout {
     bool facing;               /* inner/outer margins alternate */
     bool saddle;               /* saddle-stitched: pages a multiple of 4 */
     float bleed;               /* pt */
+    /* print variant (read by render): <page pdfx ink-limit marks> */
+    int pdfx;                  /* 1 PDF/X-1a:2001 (default), 4 PDF/X-4 */
+    float ink_limit;           /* percent: fills above it are warned about */
+    bool no_marks;             /* marks="false": no trim marks and no slug */
+    int page_line;             /* line of <page> in the file, 0 when none */
     const char *lang;          /* the language the layout is designed for */
     tb_master cover, body, back;
     /* folio */

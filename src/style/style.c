@@ -546,6 +546,9 @@ static void list_items(st *s, const tb_node *n, const inh *parent, const frame *
         if (firstb) {
             firstb->aux = para_of(s, li, &h, mb);
             firstb->st_aux = lbl_st;
+            /* the marker is generated: drawn without text, announced as the
+            ** label's ActualText */
+            s->structs[lbl_st].actual = tb_arena_strdup(s->a, mb);
             firstb->aux_width = hang;
             firstb->indent = 0;
             if (first_item) firstb->before = em(lp.before, lh.size) > firstb->before ? em(lp.before, lh.size) : firstb->before;
@@ -811,6 +814,20 @@ static void image(st *s, const tb_node *n, const inh *h, const frame *f, list *t
         tb_error(s->ctx, file, n->line, n->col, "<img src=\"%s\">: images must be given relative to the guide's folder", n->src);
         return;
     }
+    /* a path that climbs out of the folder is refused before anything is
+    ** looked up (an existing file or not, it is not the guide's) */
+    int depth = 0;
+    for (const char *q = n->src; *q;) {
+        size_t k = strcspn(q, "/");
+        if (k == 2 && q[0] == '.' && q[1] == '.') depth--;
+        else if (k && !(k == 1 && q[0] == '.')) depth++;
+        if (depth < 0) {
+            tb_error(s->ctx, file, n->line, n->col, "<img src=\"%s\">: the image is outside the guide's folder", n->src);
+            return;
+        }
+        q += k;
+        while (*q == '/') q++;
+    }
     char joined[PATH_MAX], real[PATH_MAX], dir[PATH_MAX];
     snprintf(joined, sizeof joined, "%s/%s", s->doc->dir, n->src);
     if (!realpath(s->doc->dir, dir)) {
@@ -952,11 +969,11 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
     tb_sblock *tb = block(s, to, TB_SB_TABLE, n, f);
     set_box(tb, &tp, &th, f);
     tb->st = table_st;
-    /* each column asks for its text plus the cells' padding (0.6 em) */
-    float total = 0, W = tb->measure, minw = 3.6f * th.size;
+    /* each column asks for its text plus the cells' padding (1.6 em) */
+    float total = 0, W = tb->measure, minw = 4.6f * th.size;
     for (int k = 0; k < ncols; k++) {
         if (want[k] < 2) want[k] = 2;
-        want[k] += 0.6f;
+        want[k] += 1.6f;
         total += want[k];
     }
     float cw[MAX_COLS], x[MAX_COLS + 1];
@@ -1009,6 +1026,9 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
             tb_sblock *cb = block(s, &cl, TB_SB_CELL, c, f);
             set_box(cb, &cp, &ch, f);
             if (!(cp.mask & TB_P_PADDING)) cb->padding = 0.3f * ch.size;
+            /* across, at least 0.8 em: text of neighbouring cells closer than
+            ** 1.5 em runs together into one line for text extractors */
+            cb->pad_x = fmaxf(cb->padding, 0.8f * ch.size);
             cb->col = k;
             cb->colspan = span;
             cb->rowspan = c->rowspan > (int)(nrows - r) ? (int)(nrows - r) : c->rowspan;
@@ -1021,7 +1041,7 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
             s->structs[cb->st].col_header = head[r];
             frame cf = *f;
             cf.sp = cb->st;
-            cf.width = cb->cell_w - 2 * cb->padding;
+            cf.width = cb->cell_w - 2 * cb->pad_x;
             if (cf.width < ch.size) cf.width = ch.size;
             list inner = {&cb->first};
             tb_sblock *first = NULL;

@@ -109,6 +109,7 @@ typedef struct tb_sblock {
     /* tables: a cell's place in the grid and its frame */
     int col, colspan, rowspan;    /* TB_SB_CELL */
     float cell_x, cell_w;         /* pt from the table's left edge */
+    float pad_x;                  /* pt: a cell's padding left and right */
     bool header;                  /* TB_SB_ROW of thead; TB_SB_CELL th */
     /* QR code */
     int qr_n;                     /* modules a side, 0 = none */
