@@ -23,6 +23,7 @@
 #include "base/ctx.h"
 #include "break/break.h"
 #include "font/font.h"
+#include "furigana/furigana.h"
 #include "html/html.h"
 #include "paginate/paginate.h"
 #include "parse/doc.h"
@@ -52,6 +53,7 @@ typedef struct tool {
     tb_layouts *layouts;
     tb_shaper *shaper;
     tb_breaker *breaker;
+    tb_furigana *furigana;    /* MeCab, opened by the first guide asking for furigana */
 } tool;
 
 static void usage(FILE *f) {
@@ -247,6 +249,10 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
         rc = EXIT_GUIDE;
         goto done;
     }
+    /* furigana: automatic readings (ruby, or 漢字（かんじ） as the layout says) */
+    if ((rc = tb_furigana_apply(t->furigana, ctx, a, doc,
+                                lay->furigana_parens ? TB_FURIGANA_PARENS : TB_FURIGANA_RUBY)))
+        goto done;
     if (o->html_only) {
         rc = write_html(ctx, o, doc, lay, out_path);
         goto done;
@@ -267,6 +273,7 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
         const tb_lined_doc *ld = tb_break_doc(t->breaker, a, sh);
         pages = tb_paginate(ctx, a, ld, &map);
         if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) break;
+        if (!st->page_numbers) break; /* nothing printed depends on pages */
         if (pass && maps_equal(&map, &prev)) break;
         prev = map;
     }
@@ -388,7 +395,15 @@ static int cmd_index(int argc, char **argv) {
         tb_diags_print(ctx->diags, verbose < 0);
         free(h);
         free(j);
-        if (rc == EXIT_OK && verbose >= 0) printf("%-28s %3zu guides in %zu languages\n", "index.html, guides.json", n, n);
+        size_t guides = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = 0;
+            while (k < i && strcmp(eds[k].guide, eds[i].guide)) k++;
+            guides += k == i;
+        }
+        if (rc == EXIT_OK && verbose >= 0)
+            printf("%-28s %3zu guide%s, %zu edition%s\n", "index.html, guides.json", guides, guides == 1 ? "" : "s", n,
+                   n == 1 ? "" : "s");
     }
     for (size_t i = 0; i < n; i++) tb_edition_free(&eds[i]);
     free(eds);
@@ -455,12 +470,11 @@ int main(int argc, char **argv) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (o.html && o.check) {
-        fprintf(stderr, "tebiki: --html and --html-only go with build\n");
-        return EXIT_USAGE;
-    }
-    if (o.html_only && o.depfile) {
-        fprintf(stderr, "tebiki: -M does not go with --html-only (the PDF's dependencies cover the HTML)\n");
+    if ((o.html && o.check) || (o.html_only && o.depfile)) {
+        fprintf(stderr, o.check ? "tebiki: --html and --html-only go with build\n"
+                                : "tebiki: -M does not go with --html-only (the PDF's dependencies cover the HTML)\n");
+        tb_ctx_free(ctx);
+        free(files);
         return EXIT_USAGE;
     }
     if (o.depfile && nfiles > 1) {
@@ -472,11 +486,12 @@ int main(int argc, char **argv) {
     ctx->share_dir = getenv("TEBIKI_SHARE") ? getenv("TEBIKI_SHARE") : TEBIKI_SHARE_DIR;
     ctx->verbose = o.verbose;
 
-    tool t = {ctx, NULL, NULL, NULL, NULL};
+    tool t = {ctx, NULL, NULL, NULL, NULL, NULL};
     int worst = EXIT_OK;
     t.parser = tb_parser_new(ctx);
     t.layouts = tb_layouts_new(ctx);
     t.breaker = tb_breaker_new(ctx);
+    t.furigana = tb_furigana_new(NULL, NULL);
     size_t failed = 0, total_err = 0, total_warn = 0;
     if (!t.parser) {
         tb_diags_print(ctx->diags, 0);
@@ -510,6 +525,7 @@ int main(int argc, char **argv) {
 out:
     tb_shaper_free(t.shaper);
     tb_breaker_free(t.breaker);
+    tb_furigana_free(t.furigana);
     tb_layouts_free(t.layouts);
     tb_parser_free(t.parser);
     tb_ctx_free(ctx);

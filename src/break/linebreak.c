@@ -377,12 +377,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
                       bool para_start, bool last, const tb_break_opts *o) {
     unit *u = br->u;
     gap *g = br->gp;
-    if (br->adjcap < e + 1) {
-        br->adjcap = e + 1;
-        br->adj_w = realloc(br->adj_w, br->adjcap * sizeof(float));
-        br->adj_g = realloc(br->adj_g, br->adjcap * sizeof(float));
-        if (!br->adj_w || !br->adj_g) abort();
-    }
+    /* scratch is sized for the whole paragraph in tb_break_para */
     float *aw = br->adj_w, *ag = br->adj_g; /* pt added to unit widths / gaps */
     for (size_t i = k; i < e; i++) aw[i] = ag[i] = 0;
     float lead = para_start ? o->indent + u[k].before : 0;
@@ -463,12 +458,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
     runs += nr_here;
     bool dots = sp->boten && sp->boten->ng;
     if (dots) runs += sp->boten->nruns;
-    if (br->uxcap < e + 1) {
-        br->uxcap = e + 1;
-        br->ux = realloc(br->ux, br->uxcap * sizeof(float));
-        br->uxe = realloc(br->uxe, br->uxcap * sizeof(float));
-        if (!br->ux || !br->uxe) abort();
-    }
+
     L->runs = TB_NEWN(a, tb_lrun, runs);
     L->nruns = 0;
     L->ascent = L->descent = 0;
@@ -618,6 +608,14 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
     if (!sp->para || sp->ng == 0) return out;
     icu_breaks(br, sp->para);
     size_t n = build_units(br, sp);
+    if (br->adjcap < n + 1) { /* per-line scratch, once per paragraph */
+        br->adjcap = br->uxcap = n + 1;
+        br->adj_w = realloc(br->adj_w, br->adjcap * sizeof(float));
+        br->adj_g = realloc(br->adj_g, br->adjcap * sizeof(float));
+        br->ux = realloc(br->ux, br->uxcap * sizeof(float));
+        br->uxe = realloc(br->uxe, br->uxcap * sizeof(float));
+        if (!br->adj_w || !br->adj_g || !br->ux || !br->uxe) abort();
+    }
     unit *u = br->u;
     gap *g = br->gp;
     size_t cap = 8;

@@ -222,7 +222,7 @@ static void check_attrs(reader *r) {
 static void read_page(reader *r) {
     tb_layout *l = r->l;
     r->allowed = " size orientation width height bleed binding facing hang-punctuation writing-mode "
-                 "pdfx ink-limit marks ";
+                 "pdfx ink-limit marks furigana-style ";
     check_attrs(r);
     const char *size = attr(r, "size");
     float w = 210 * MM, h = 297 * MM;
@@ -249,6 +249,11 @@ static void read_page(reader *r) {
     if (b) l->saddle = !strcmp(b, "saddle");
     get_bool(r, "facing", &l->facing);
     get_bool(r, "hang-punctuation", &l->hang_punct);
+    const char *fs = attr(r, "furigana-style");
+    if (fs) {
+        if (!strcmp(fs, "parentheses")) l->furigana_parens = true;
+        else if (strcmp(fs, "ruby")) bad(r, "furigana-style", fs, "say ruby or parentheses");
+    }
     const char *wm = attr(r, "writing-mode");
     if (wm) {
         if (!strcmp(wm, "vertical-rl")) l->vertical = true;

@@ -109,6 +109,8 @@ typedef struct tb_layout {
     tb_rule *rules;
     size_t nrules;
     bool hang_punct;           /* ぶら下がり of 、。 at line end */
+    bool furigana_parens;      /* <page furigana-style="parentheses">: automatic
+                                  readings as 漢字（かんじ）, not ruby (src/furigana) */
     bool vertical;             /* writing-mode vertical-rl (縦書き): lines top to
                                   bottom, right to left; 段 stacked downwards;
                                   pages progress right to left */

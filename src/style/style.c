@@ -264,6 +264,7 @@ static int page_of(st *s, const char *id) {
 
 /* The text a ref prints: the layout's "ref" string for the language. */
 static void ref_text(st *s, const char *id, const char *lang, char *buf, size_t cap) {
+    s->out->page_numbers = true;
     int pg = page_of(s, id);
     const char *fmt = tb_layout_string(s->l, "ref", lang, "P%d");
     /* first pass: a plausible two-digit number keeps line lengths close */
@@ -672,6 +673,7 @@ static void toc(st *s, const tb_node *n, const inh *parent, const frame *f, list
                     b->target = c->id;
                     b->aux_right = true;
                     char num[16];
+                    s->out->page_numbers = true;
                     int pg = c->id ? page_of(s, c->id) : -1;
                     snprintf(num, sizeof num, "%d", pg >= 0 ? pg + 1 : 10);
                     b->aux = para_of(s, t, &eh, num);

@@ -128,6 +128,8 @@ typedef struct tb_styled {
     tb_para *folio_digits;           /* "0123456789" in the folio style */
     tb_para *running_title;          /* the guide's title in the head style */
     const char *folio_format;
+    bool page_numbers;               /* refs or contents print page numbers:
+                                        the layout must run again */
     tb_struct *structs;              /* the logical structure (pages.h) */
     size_t nstructs;
 } tb_styled;

@@ -1,0 +1,113 @@
+/*
+** t.h — the assertions of the unit tests (tests/unit/test_*.c).
+**
+** Every check prints one line, "ok   NAME" or "FAIL NAME: reason", and
+** tests/run counts these lines.  Names start with a numbered id
+** ("parse-1.2 …"), so that a failure names the one case to look at.
+** t_done() prints no summary of its own (the runner's count is the one
+** that counts) and returns the exit status: 1 when a check failed.
+**
+** Header-only: each test program includes it once.
+*/
+#ifndef TB_T_H
+#define TB_T_H
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int t_failed;
+
+static void t_report(bool ok, const char *reason, const char *fmt, va_list ap) {
+    fputs(ok ? "ok   " : "FAIL ", stdout);
+    vprintf(fmt, ap);
+    if (!ok) printf(": %s", reason);
+    putchar('\n');
+    fflush(stdout);
+    if (!ok) t_failed++;
+}
+
+/* CHECK(cond, name-format, ...): the condition's source text is the reason. */
+#define CHECK(cond, ...) t_check(!!(cond), #cond, __VA_ARGS__)
+static bool t_check(bool ok, const char *expr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+__attribute__((unused)) static bool t_check(bool ok, const char *expr, const char *fmt, ...) {
+    char why[512];
+    snprintf(why, sizeof why, "%s is false", expr);
+    va_list ap;
+    va_start(ap, fmt);
+    t_report(ok, why, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+/* CHECK_STR(got, want, name-format, ...): exact string equality (NULL
+** counts as "(null)" and equals only NULL). */
+__attribute__((unused)) static bool CHECK_STR(const char *got, const char *want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+__attribute__((unused)) static bool CHECK_STR(const char *got, const char *want, const char *fmt, ...) {
+    bool ok = got && want ? !strcmp(got, want) : got == want;
+    char why[1024];
+    snprintf(why, sizeof why, "got \"%s\", want \"%s\"", got ? got : "(null)", want ? want : "(null)");
+    va_list ap;
+    va_start(ap, fmt);
+    t_report(ok, why, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+/* CHECK_NEAR(got, want, eps, name-format, ...): |got - want| <= eps. */
+__attribute__((unused)) static bool CHECK_NEAR(double got, double want, double eps, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+__attribute__((unused)) static bool CHECK_NEAR(double got, double want, double eps, const char *fmt, ...) {
+    bool ok = fabs(got - want) <= eps;
+    char why[128];
+    snprintf(why, sizeof why, "got %.4f, want %.4f (±%g)", got, want, eps);
+    va_list ap;
+    va_start(ap, fmt);
+    t_report(ok, why, fmt, ap);
+    va_end(ap);
+    return ok;
+}
+
+/* CHECK_INT(got, want, name-format, ...) */
+__attribute__((unused)) static bool CHECK_INT(long long got, long long want, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+__attribute__((unused)) static bool CHECK_INT(long long got, long long want, const char *fmt, ...) {
+    char why[128];
+    snprintf(why, sizeof why, "got %lld, want %lld", got, want);
+    va_list ap;
+    va_start(ap, fmt);
+    t_report(got == want, why, fmt, ap);
+    va_end(ap);
+    return got == want;
+}
+
+/* A check that cannot run (a font is not installed): counted as a failure,
+** with the reason, so that a missing dependency is never a silent pass. */
+__attribute__((unused)) static void t_cannot(const char *name, const char *why) {
+    printf("FAIL %s: cannot run: %s\n", name, why);
+    t_failed++;
+}
+
+__attribute__((unused)) static int t_done(void) { return t_failed ? 1 : 0; }
+
+#endif
+
+/* With base/diag.h included first: the diagnostics as text, one a line,
+** "LINE:COL: error: message" (without the file, which is a temp path),
+** in the order they were added.  Returns a static buffer. */
+#ifdef TB_DIAG_H
+__attribute__((unused)) static const char *t_diags_text(const tb_diags *d) {
+    static char buf[8192];
+    size_t n = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < tb_diags_len(d) && n < sizeof buf - 1; i++) {
+        const tb_diag *e = tb_diags_at(d, i);
+        int k = snprintf(buf + n, sizeof buf - n, "%s%d:%d: %s: %s", n ? "\n" : "", e->line, e->col,
+                         e->sev == TB_ERROR ? "error" : "warning", e->msg);
+        if (k < 0) break;
+        n += (size_t)k;
+        if (n >= sizeof buf) n = sizeof buf - 1;
+    }
+    return buf;
+}
+#endif

@@ -1,0 +1,222 @@
+/*
+** test_break.c — the line-breaking stage: kinsoku, aki, justification.
+**
+** Paragraphs are shaped with the repository's catalogue (BIZ UD Mincho at
+** 10 pt, so 1 em = 10 pt) and broken with tb_break_para; the assertions
+** read the glyph positions of the lines (tb_lglyph.x).  Run from the
+** repository root.
+** Ids: break-1.x character classes, break-2.x kinsoku end to end,
+** break-3.x spacing (aki), break-4.x justification.
+*/
+#include <stdio.h>
+#include <string.h>
+#include "../../src/base/arena.h"
+#include "../../src/base/ctx.h"
+#include "../../src/base/utf8.h"
+#include "../../src/break/break.h"
+#include "../../src/shape/shape.h"
+#include "../../src/style/style.h"
+#include "t.h"
+
+static tb_ctx *ctx;
+static tb_shaper *sh;
+static tb_breaker *br;
+
+static tb_para *para(tb_arena *a, const char *text) {
+    tb_para *p = TB_NEW(a, tb_para);
+    p->text = tb_arena_strdup(a, text);
+    p->len = (uint32_t)strlen(text);
+    p->lang = "ja";
+    p->file = "test.xml";
+    p->spans = TB_NEW(a, tb_span);
+    p->nspans = 1;
+    p->spans[0] = (tb_span){.start = 0, .end = p->len, .font = "body", .size = 10, .lang = "ja", .line = 1, .col = 1};
+    return p;
+}
+
+static tb_lines *set(tb_arena *a, const char *text, float measure, float indent, tb_align align) {
+    tb_shaped *s = tb_shape_para(sh, a, para(a, text));
+    tb_break_opts o = {.measure = measure, .indent = indent, .align = align, .hang = false};
+    return tb_break_para(br, a, s, &o);
+}
+
+/* The first glyph standing for the character at byte OFF. */
+static const tb_lglyph *glyph_at(const tb_lines *ls, uint32_t off) {
+    for (size_t i = 0; i < ls->n; i++)
+        for (size_t r = 0; r < ls->v[i].nruns; r++)
+            for (size_t k = 0; k < ls->v[i].runs[r].n; k++) {
+                const tb_lglyph *g = &ls->v[i].runs[r].g[k];
+                if (g->text == off && g->ntext) return g;
+            }
+    return NULL;
+}
+
+static uint32_t cp_at(const char *s) { return tb_utf8_next(&s); }
+
+/* The last code point of text[start, end). */
+static uint32_t last_cp(const char *text, uint32_t start, uint32_t end) {
+    const char *p = text + start, *e = text + end;
+    uint32_t c = 0;
+    while (p < e) c = tb_utf8_next(&p);
+    return c;
+}
+
+static bool in_set(uint32_t c, const char *set) {
+    for (const char *p = set; *p;)
+        if (tb_utf8_next(&p) == c) return true;
+    return false;
+}
+
+static void classes(void) {
+    const char *no_start = "、。，．」』）】〕！？ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々ゝゞ・：；";
+    bool all = true;
+    for (const char *p = no_start; *p;) {
+        uint32_t c = tb_utf8_next(&p);
+        if (!tb_kinsoku_no_start(c)) {
+            all = false;
+            printf("# U+%04X may start a line\n", c);
+        }
+    }
+    CHECK(all, "break-1.1 tb_kinsoku_no_start: closing brackets, 、。, ー, small kana, iteration marks");
+    CHECK(!tb_kinsoku_no_start(0x6F22) && !tb_kinsoku_no_start(0x3042) && !tb_kinsoku_no_start(0x300C) &&
+              !tb_kinsoku_no_start('A'),
+          "break-1.2 漢, あ, 「 and A may start a line");
+    CHECK(tb_kinsoku_no_end(0x300C) && tb_kinsoku_no_end(0x300E) && tb_kinsoku_no_end(0xFF08) &&
+              tb_kinsoku_no_end(0x3010) && tb_kinsoku_no_end('('),
+          "break-1.3 tb_kinsoku_no_end: 「『（【 and ( may not end a line");
+    CHECK(!tb_kinsoku_no_end(0x300D) && !tb_kinsoku_no_end(0x3002) && !tb_kinsoku_no_end(0x6F22),
+          "break-1.4 」, 。 and 漢 may end a line");
+}
+
+static void kinsoku(tb_arena *a) {
+    const char *text =
+        "「ちょっと待って」と、彼女は言った。「シャッターが閉まっている。」それから、きっと、"
+        "ゆっくりとコーヒーを飲んだ。『東京』（とうきょう）へ行きましょう！ジャッジのシャッフルでぁっと言わせた"
+        "後に、「括弧」「連続」。人々は々の字を知っている。ニュースのチェックはキャッシュで、"
+        "ソフトウェアのアップデートをインストールしてください。";
+    size_t lines = 0, bad_start = 0, bad_end = 0, over = 0;
+    char first_bad[128] = "";
+    for (float m = 50; m <= 200; m += 5) {
+        tb_lines *ls = set(a, text, m, 0, TB_ALIGN_JUSTIFY);
+        for (size_t i = 0; i < ls->n; i++) {
+            const tb_line *L = &ls->v[i];
+            lines++;
+            over += L->overfull;
+            uint32_t f = cp_at(ls->para->text + L->start), l = last_cp(ls->para->text, L->start, L->end);
+            bool bs = i > 0 && in_set(f, "、。，．」』）！？ーぁぃぅぇぉっゃゅょァィゥェォッャュョ々");
+            bool be = i + 1 < ls->n && in_set(l, "「『（");
+            bad_start += bs;
+            bad_end += be;
+            if ((bs || be) && !*first_bad)
+                snprintf(first_bad, sizeof first_bad, "measure %.0f pt, line %zu: %.*s", m, i + 1,
+                         (int)(L->end - L->start), ls->para->text + L->start);
+        }
+    }
+    CHECK(lines > 100, "break-2.1 a paragraph set at 31 measures from 5 to 20 em (%zu lines)", lines);
+    CHECK(bad_start == 0, "break-2.2 no line starts with 、。」ー or small kana (%zu do; first: %s)", bad_start,
+          first_bad);
+    CHECK(bad_end == 0, "break-2.3 no line ends with 「『（ (%zu do; first: %s)", bad_end, first_bad);
+    CHECK(over == 0, "break-2.4 no line is overfull at these measures (%zu are)", over);
+}
+
+static void aki(tb_arena *a) {
+    /* あ」「い: 」 on a half-em body, ½ em between 」 and 「, 「 on a half-em
+    ** body: from the origin of 」 to that of い is 1.5 em */
+    tb_lines *ls = set(a, "あ」「い", 1000, 0, TB_ALIGN_START);
+    const tb_lglyph *ga = glyph_at(ls, 0), *gc = glyph_at(ls, 3), *go = glyph_at(ls, 6), *gi = glyph_at(ls, 9);
+    CHECK(ga && gc && go && gi, "break-3.1 each character of あ」「い has a glyph");
+    if (ga && gc && go && gi) {
+        CHECK_NEAR(gc->x - ga->x, 10, 0.01, "break-3.2 あ advances one em");
+        CHECK_NEAR(gi->x - gc->x, 15, 0.01, "break-3.3 」「 takes 1.5 em (from 」 to the next character)");
+    }
+    ls = set(a, "あ」。い", 1000, 0, TB_ALIGN_START);
+    gc = glyph_at(ls, 3), gi = glyph_at(ls, 9);
+    if (gc && gi) CHECK_NEAR(gi->x - gc->x, 15, 0.01, "break-3.4 」。 is set solid: 」。 takes 1.5 em");
+    else t_cannot("break-3.4 」。", "glyphs not found");
+
+    /* 漢字ABC漢字: a quarter em between kanji and Latin letters, both ways */
+    ls = set(a, "漢字ABC漢字", 1000, 0, TB_ALIGN_START);
+    const tb_lglyph *g_ji = glyph_at(ls, 3), *g_A = glyph_at(ls, 6), *g_C = glyph_at(ls, 8), *g_kan = glyph_at(ls, 9);
+    if (g_ji && g_A && g_C && g_kan) {
+        CHECK_NEAR(g_A->x - (g_ji->x + g_ji->adv), 2.5, 0.01, "break-3.5 ¼ em between 字 and A");
+        CHECK_NEAR(g_kan->x - (g_C->x + g_C->adv), 2.5, 0.01, "break-3.6 ¼ em between C and 漢");
+    } else t_cannot("break-3.5 ¼ em", "glyphs not found");
+    ls = set(a, "ABC", 1000, 0, TB_ALIGN_START);
+    const tb_lglyph *l_A = glyph_at(ls, 0), *l_B = glyph_at(ls, 1);
+    if (l_A && l_B) CHECK_NEAR(l_B->x - (l_A->x + l_A->adv), 0, 0.01, "break-3.7 no aki between Latin letters");
+    else t_cannot("break-3.7 Latin", "glyphs not found");
+}
+
+/* The end of line L: the last glyph's far edge, less the blank half of
+** trailing full-width punctuation (a quarter for a middle dot). */
+static float line_end(const tb_lines *ls, const tb_line *L) {
+    const tb_lrun *r = &L->runs[L->nruns - 1];
+    const tb_lglyph *g = &r->g[r->n - 1];
+    float end = g->x + g->adv;
+    uint32_t c = last_cp(ls->para->text, L->start, L->end);
+    if (in_set(c, "」』）】、。，．") && g->adv > 0.95f * r->size) end -= 0.5f * r->size;
+    /* a middle dot keeps its quarter em before and after, at a line end too
+    ** (JLREQ 3.1.4): its box ends a quarter em before its glyph does */
+    if (in_set(c, "・：；") && g->adv > 0.95f * r->size) end -= 0.25f * r->size;
+    return end;
+}
+
+static void justify(tb_arena *a) {
+    const char *text =
+        "横浜市市民協働推進センターは、地域団体・NPO・企業・大学・行政など、組織の垣根を超えて協働し、"
+        "地域課題を解決していく取組を支援しています。「協働」とは、異なる立場の人々が同じ目的のために"
+        "力を合わせることです。2023年には、ヨコラボ（YOKOHAMA Co-lab.）を開催しました。"
+        "参加者の意見交換から、未来を担う子どもたちに街の「宝」に気付いてもらい、それを育む気持ちを"
+        "継承することが持続可能な街につながる、ということが見えてきました。";
+    float measures[] = {203, 155.5f, 240.25f};
+    for (size_t mi = 0; mi < sizeof measures / sizeof *measures; mi++) {
+        float m = measures[mi];
+        tb_lines *ls = set(a, text, m, 10, TB_ALIGN_JUSTIFY);
+        size_t off = 0, over = 0;
+        char worst[160] = "";
+        float worst_d = 0;
+        for (size_t i = 0; i + 1 < ls->n; i++) {
+            const tb_line *L = &ls->v[i];
+            if (L->overfull) over++;
+            float d = line_end(ls, L) - m;
+            if (d < -0.02f || d > 0.02f) {
+                off++;
+                if (d * d > worst_d * worst_d) {
+                    worst_d = d;
+                    snprintf(worst, sizeof worst, "line %zu ends %+.2f pt off: %.*s", i + 1, d,
+                             (int)(L->end - L->start), ls->para->text + L->start);
+                }
+            }
+        }
+        CHECK(ls->n >= 4, "break-4.%zu.1 the paragraph takes several lines at %.2f pt (%zu)", mi + 1, m, ls->n);
+        CHECK(off == 0 && over == 0, "break-4.%zu.2 justified lines end at exactly the measure of %.2f pt (%zu off, %zu overfull%s%s)",
+              mi + 1, m, off, over, *worst ? "; worst " : "", worst);
+        const tb_line *last = &ls->v[ls->n - 1];
+        CHECK(line_end(ls, last) < m - 0.5f, "break-4.%zu.3 the last line is not stretched", mi + 1);
+        /* the first line starts after the indent */
+        const tb_lglyph *g0 = &ls->v[0].runs[0].g[0];
+        CHECK_NEAR(g0->x, 10, 0.01, "break-4.%zu.4 the first line starts at the 1 em indent", mi + 1);
+    }
+}
+
+int main(void) {
+    ctx = tb_ctx_new();
+    ctx->fonts_dir = "fonts";
+    ctx->share_dir = NULL;
+    sh = tb_shaper_new(ctx);
+    br = tb_breaker_new(ctx);
+    classes();
+    if (!sh) {
+        t_cannot("break-2.0 tb_shaper_new", t_diags_text(ctx->diags));
+        return t_done();
+    }
+    tb_arena *a = tb_arena_new();
+    kinsoku(a);
+    aki(a);
+    justify(a);
+    tb_arena_free(a);
+    tb_breaker_free(br);
+    tb_shaper_free(sh);
+    tb_ctx_free(ctx);
+    return t_done();
+}
