@@ -1,22 +1,25 @@
 # tebiki — build the tool, then every guide in content/.
-#   make          install missing Debian packages (as root), build bin/tebiki and out/*.pdf
+#   make          install missing Debian packages (as root), build bin/tebiki and out/*.pdf,
+#                 the HTML twins out/*.html, out/index.html and out/guides.json
 #   make check    build and run every test
 #   make bench    measure speed;   make fuzz   run the fuzzers for a set time
 
 # Debian packages the build, the guides and the tests need.
 DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-dev \
         libfreetype-dev libicu-dev libqrencode-dev libhyphen-dev liblcms2-dev \
-        libpng-dev zlib1g-dev fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic \
-        fonts-noto-cjk fonts-noto-core poppler-utils qpdf python3 zbar-tools clang
+        libpng-dev libjpeg-dev zlib1g-dev libgs-common fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic \
+        fonts-noto-cjk fonts-noto-core poppler-utils qpdf python3 zbar-tools clang tidy \
+        mecab libmecab-dev mecab-ipadic-utf8 kanjidic
 
 CC      ?= cc
-PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n libqrencode
+PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n libqrencode \
+           lcms2 libpng libjpeg zlib
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
 CFLAGS  += -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\"
 CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+LDLIBS  += -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmecab -lm
 
 SRC     := $(sort $(wildcard src/*.c src/*/*.c))
 OBJ     := $(SRC:src/%.c=build/obj/%.o)
@@ -29,7 +32,7 @@ PDFS    := $(foreach g,$(GUIDES),out/$(word 2,$(subst /, ,$(g))).$(basename $(no
 .PHONY: all deps tool guides check clean bench fuzz
 .DELETE_ON_ERROR:
 
-all: deps tool guides
+all: deps tool guides html index
 
 # Install what is missing when root; otherwise print the one apt-get line.
 deps:
@@ -58,16 +61,49 @@ build/obj/%.o: src/%.c
 
 -include $(OBJ:.o=.d)
 
-guides: $(PDFS)
+PRINTS  := $(PDFS:.pdf=.print.pdf)
+
+# Both variants of every guide; each build prints one line (pages, size,
+# time) and its warnings, the print variant's preflight among them.
+guides: $(PDFS) $(PRINTS)
 
 # out/<guide>.<name>.pdf from content/<guide>/<name>.xml; -M records what
 # else it read (layout, fonts, images) so that touching those rebuilds it.
 out/%.pdf: bin/tebiki
-	@mkdir -p out
-	@g=$*; bin/tebiki build -q -M out/.deps/$*.d -o $@ content/$${g%%.*}/$${g#*.}.xml
+	@mkdir -p out/.deps
+	@g=$*; bin/tebiki build -M out/.deps/$*.d -o $@ content/$${g%%.*}/$${g#*.}.xml
+
+# out/<guide>.<name>.print.pdf, the print-shop variant, the same way (the
+# more specific pattern wins over out/%.pdf; its own dependency file).
+out/%.print.pdf: bin/tebiki
+	@mkdir -p out/.deps
+	@g=$*; bin/tebiki build --variant print -M out/.deps/$*.print.d -o $@ content/$${g%%.*}/$${g#*.}.xml
+$(foreach g,$(GUIDES),$(eval out/$(word 2,$(subst /, ,$(g))).$(basename $(notdir $(g))).print.pdf: $(g)))
 
 -include $(wildcard out/.deps/*.d)
 $(foreach g,$(GUIDES),$(eval out/$(word 2,$(subst /, ,$(g))).$(basename $(notdir $(g))).pdf: $(g)))
+
+# ---- the website (src/html/): out/<guide>.<name>.html, the HTML twin of
+# each guide, linking its web and print PDFs with their sizes (so it follows
+# both); a cover thumbnail of each web PDF (pdftoppm); out/index.html and
+# out/guides.json listing them all (tebiki index).
+HTMLS   := $(PDFS:.pdf=.html)
+THUMBS  := $(patsubst out/%.pdf,out/thumbs/%.png,$(PDFS))
+
+.PHONY: html index prints
+prints: $(PRINTS)
+html: $(HTMLS)
+index: out/index.html
+
+out/%.html: out/%.pdf out/%.print.pdf bin/tebiki
+	@g=$*; bin/tebiki build -q --html-only -o $@ content/$${g%%.*}/$${g#*.}.xml
+
+out/thumbs/%.png: out/%.pdf
+	@mkdir -p $(@D)
+	@pdftoppm -png -f 1 -l 1 -scale-to 240 -singlefile $< $(@D)/.$*.tmp && mv -f $(@D)/.$*.tmp.png $@
+
+out/index.html out/guides.json &: $(PDFS) $(PRINTS) $(HTMLS) $(THUMBS) $(GUIDES) bin/tebiki
+	@bin/tebiki index -q -o out $(GUIDES)
 
 # ---- tests: make check builds the unit tests and a sanitizer build of the
 # tool, then tests/run runs everything (unit, end-to-end, tests/bad) and ends
@@ -110,7 +146,7 @@ clean:
 	rm -rf build bin out
 
 # ---- fuzz: libFuzzer targets (fuzz/README.md).  make fuzz builds them with
-# clang into build/fuzz/, seeds fuzz/corpus-guide/ (content/ and tests/bad/)
+# clang into build/fuzz/, seeds fuzz/corpus-guide/ (content/, tests/bad/, fuzz/seeds/)
 # and fuzz/corpus-layout/ (layouts/), then runs each target for FUZZ_SECONDS;
 # it fails when a target finds a crash, leak or timeout (the reproducer is in
 # build/fuzz/artifacts/).  make fuzz-build only builds.
@@ -143,12 +179,12 @@ $(FUZZ_BIN): build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h $(FUZZ_OBJ)
 fuzz: $(FUZZ_BIN)
 	@mkdir -p fuzz/corpus-guide fuzz/corpus-layout build/fuzz/artifacts
 	@for f in content/*/*.xml; do d=$${f#content/}; cp -n "$$f" "fuzz/corpus-guide/seed-$${d%%/*}-$${d#*/}"; done
-	@for f in tests/bad/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-guide/seed-bad-$${f##*/}"; done; true
+	@for f in tests/bad/*.xml fuzz/seeds/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-guide/seed-$${f##*/}"; done; true
 	@for f in layouts/*.xml tests/bad/layouts/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-layout/seed-$${f##*/}"; done; true
 	@rc=0; for t in guide layout; do \
 	  echo "  FUZZ    $$t for $(FUZZ_SECONDS) s"; \
 	  nice -n 10 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	    -max_len=65536 -dict=fuzz/$$t.dict -artifact_prefix=build/fuzz/artifacts/$$t- \
+	    -max_len=131072 -dict=fuzz/$$t.dict -artifact_prefix=build/fuzz/artifacts/$$t- \
 	    -print_final_stats=1 $(FUZZ_ARGS) fuzz/corpus-$$t > build/fuzz/$$t.log 2>&1 \
 	  || { rc=1; echo "fuzz_$$t found a problem: see build/fuzz/$$t.log and build/fuzz/artifacts/"; \
 	       grep -m3 -E 'ERROR|runtime error|Test unit written' build/fuzz/$$t.log; }; \

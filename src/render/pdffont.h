@@ -47,6 +47,8 @@ typedef struct tb_pdfglyph {
 ** FILE (borrowed, must outlive the set) names the output in diagnostics.
 ** NULL when out of memory (reported). */
 tb_pdffonts *tb_pdffonts_new(tb_ctx *ctx, HPDF_Doc pdf, const char *file);
+/* The zlib level of the font programs (default TB_DEFLATE_WEB). */
+void tb_pdffonts_set_level(tb_pdffonts *set, int level);
 /* Free the set's own memory.  The PDF objects belong to the HPDF_Doc and
 ** go with HPDF_Free().  Accepts NULL. */
 void tb_pdffonts_free(tb_pdffonts *set);

@@ -18,11 +18,26 @@
 **      the MD5 of the saved bytes (see fix_id()).
 **
 ** Variants.  WEB: MediaBox = trim, DeviceRGB colours, /Lang, DisplayDocTitle,
-** outline and links.  PRINT (aimed at PDF/X-1a:2001): MediaBox = trim plus
-** MARGIN on each side for marks and slug, TrimBox and BleedBox, DeviceCMYK
-** only, fills touching the trim extended into the bleed, Japanese double
-** trim marks, an output intent and the GTS_PDFX keys; no annotations and no
-** outline (PDF/X-1a wants neither links nor actions on the sheet).
+** outline and links, document info and an XMP packet (uncompressed, on the
+** catalog), images at most WEB_PPI at their placed size.  PRINT (PDF/X-1a:
+** 2001, or PDF/X-4 with <page pdfx="x4">): MediaBox = trim plus MARGIN on
+** each side for marks and slug (bleed only with marks="false"), TrimBox and
+** BleedBox, DeviceCMYK and DeviceGray only (images separated with the press
+** profile, see image.h), fills touching the trim extended into the bleed,
+** Japanese double trim marks, K100 text and thin K100 rules overprinting,
+** an output intent and the GTS_PDFX keys (X-4: in XMP too, with the press
+** profile embedded); no annotations and no outline (PDF/X wants neither
+** links nor actions on the sheet).
+**
+** Preflight (print).  While drawing: every fill and stroke colour's total
+** ink against the layout's ink-limit (a warning above it, an error above
+** INK_MAX), each converted image's pixels likewise, images below
+** PPI_WARN (warning) or PPI_MIN (error) at their placed size, glyph runs
+** closer than SAFE to the trim or smaller than MIN_TEXT (warnings, one per
+** page and one per document); before drawing, a saddle-stitched booklet
+** is padded to a multiple of four pages with blank pages before the back
+** cover (a warning).  Findings name the guide (or, for a colour, the
+** layout line that gave it).
 **
 ** Errors.  libharu's handler records the first error; its state is checked
 ** after every step and any error makes the render fail (reported once, with
@@ -37,10 +52,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "../font/font.h"
+#include "../style/layout.h"
 #include "image.h"
+#include "objstm.h"
 #include "pdfbuf.h"
 #include "pdffont.h"
+#include "pdfstream.h"
 
 #define MM (72.0f / 25.4f)
 #define DEFAULT_BLEED (3 * MM)   /* pt */
@@ -48,11 +67,26 @@
 #define MARK_REACH (13 * MM)     /* pt: trim marks end this far out */
 #define MARK_WIDTH 0.1f          /* pt */
 #define SLUG_SIZE 6.0f           /* pt */
+#define WEB_PPI 150.0f           /* web images: at most this at their placed size */
+#define PPI_WARN 300.0f          /* print images: a warning below this */
+#define PPI_MIN 150.0f           /* print images: an error below this */
+#define INK_LIMIT 300.0f         /* %: default total ink limit (ink-limit on <page>) */
+#define INK_MAX 350.0f           /* %: total ink above this is an error */
+#define SAFE (3 * MM)            /* pt: text keeps this far inside the trim */
+#define MIN_TEXT 6.0f            /* pt: smallest text a press is asked to print */
+#define THIN_RULE 1.0f           /* pt: K100 rules this thin or thinner overprint */
 
-typedef struct image_ref {
+/* A colour reported already (total ink), so each is reported once. */
+typedef struct seen_color {
+    float c, m, y, k;
+} seen_color;
+
+/* The largest size each image file is placed at (pt), for downsampling. */
+typedef struct placed {
     const char *path;  /* borrowed from the pages */
-    HPDF_Image img;    /* owned by the document */
-} image_ref;
+    float w, h;
+    bool reported;     /* resolution finding made */
+} placed;
 
 typedef struct rstate {
     tb_ctx *ctx;
@@ -69,9 +103,28 @@ typedef struct rstate {
     float margin;                 /* pt: media beyond the trim on each side */
     float bleed;                  /* pt: print only */
     pdfbuf ops;                   /* owned: raw operators not yet written */
-    image_ref *images;            /* owned array: each file loaded once */
-    size_t nimages;
+    tb_images *images;            /* owned: each file loaded once */
+    placed *placed;               /* owned array */
+    size_t nplaced;
     tb_face *slug_face;           /* (transfer none) first face of the pages */
+    /* the sheets: pages in order, with NULL for a blank page (print) */
+    const tb_page **pg;           /* owned array of borrowed pages */
+    size_t npg;
+    tb_page blank;                /* what a NULL in pg stands for */
+    /* print settings */
+    const tb_layout *layout;      /* borrowed, may be NULL */
+    const char *where;            /* borrowed: file for preflight findings */
+    int pdfx;                     /* 1 PDF/X-1a:2001, 4 PDF/X-4 */
+    bool marks;                   /* trim marks and slug */
+    float ink_limit;              /* % */
+    HPDF_ExtGState overprint;     /* owned by the document, made on first use */
+    seen_color *seen;             /* owned: colours whose ink was reported */
+    size_t nseen;
+    /* preflight tallies over the document */
+    size_t small_runs;            /* glyph runs below MIN_TEXT */
+    float smallest;               /* pt */
+    size_t small_page;            /* 1-based page of the first */
+    char small_text[64];
 } rstate;
 
 /* ---- errors --------------------------------------------------------- */
@@ -137,8 +190,68 @@ static float py(const rstate *rs, const tb_page *pg, float y) { return rs->margi
 
 static float clamp01(float v) { return v < 0 ? 0 : v > 1 ? 1 : v; }
 
+static bool same_cmyk(const tb_color *a, float c, float m, float y, float k) {
+    const float e = 0.0005f;
+    return fabsf(a->c - c) < e && fabsf(a->m - m) < e && fabsf(a->y - y) < e && fabsf(a->k - k) < e;
+}
+
+/* Pure black for print: C = M = Y = 0, K = 100. */
+static bool is_k100(const tb_color *c) {
+    return clamp01(c->c) < 0.0005f && clamp01(c->m) < 0.0005f && clamp01(c->y) < 0.0005f && clamp01(c->k) > 0.9995f;
+}
+
+/* Where the layout gives colour C: the file and the line of the first
+** style rule with it, else the file alone (masters, folio, header), else
+** NULL (a colour of the guide or a built-in one). */
+static const char *color_source(const tb_layout *l, const tb_color *c, int *line) {
+    *line = 0;
+    if (!l) return NULL;
+    for (size_t i = 0; i < l->nrules; i++) {
+        const tb_props *p = &l->rules[i].props;
+        if (((p->mask & TB_P_COLOR) && same_cmyk(&p->color, c->c, c->m, c->y, c->k)) ||
+            ((p->mask & TB_P_BACKGROUND) && same_cmyk(&p->background, c->c, c->m, c->y, c->k)) ||
+            ((p->mask & TB_P_BORDER) && same_cmyk(&p->border_color, c->c, c->m, c->y, c->k)) ||
+            ((p->mask & TB_P_RULE_BELOW) && same_cmyk(&p->rule_color, c->c, c->m, c->y, c->k))) {
+            *line = l->rules[i].line;
+            return l->file;
+        }
+    }
+    const tb_master *ms[3] = {&l->cover, &l->body, &l->back};
+    for (int i = 0; i < 3; i++)
+        if (ms[i]->has_background && same_cmyk(&ms[i]->background, c->c, c->m, c->y, c->k)) return l->file;
+    if (same_cmyk(&l->folio_color, c->c, c->m, c->y, c->k) || same_cmyk(&l->head_color, c->c, c->m, c->y, c->k))
+        return l->file;
+    return NULL;
+}
+
+/* Print: the total ink of colour C against the limit, each colour once. */
+static void check_ink(rstate *rs, const tb_color *col) {
+    float c = clamp01(col->c), m = clamp01(col->m), y = clamp01(col->y), k = clamp01(col->k);
+    float total = (c + m + y + k) * 100;
+    if (total <= rs->ink_limit + 0.05f) return;
+    for (size_t i = 0; i < rs->nseen; i++)
+        if (same_cmyk(col, rs->seen[i].c, rs->seen[i].m, rs->seen[i].y, rs->seen[i].k)) return;
+    seen_color *v = realloc(rs->seen, (rs->nseen + 1) * sizeof *v);
+    if (v) {
+        rs->seen = v;
+        rs->seen[rs->nseen++] = (seen_color){col->c, col->m, col->y, col->k};
+    }
+    int line = 0;
+    const char *file = color_source(rs->layout, col, &line);
+    if (!file) file = rs->where;
+    if (total > INK_MAX + 0.05f)
+        tb_error(rs->ctx, file, line, 0,
+                 "colour cmyk(%.0f,%.0f,%.0f,%.0f) has %.0f %% total ink: presses take at most %.0f %%", c * 100,
+                 m * 100, y * 100, k * 100, total, INK_MAX);
+    else
+        tb_warning(rs->ctx, file, line, 0,
+                   "colour cmyk(%.0f,%.0f,%.0f,%.0f) has %.0f %% total ink, above the layout's limit of %.0f %%",
+                   c * 100, m * 100, y * 100, k * 100, total, rs->ink_limit);
+}
+
 static void set_fill(rstate *rs, HPDF_Page page, const tb_color *c) {
     if (rs->print) {
+        check_ink(rs, c);
         HPDF_Page_SetCMYKFill(page, clamp01(c->c), clamp01(c->m), clamp01(c->y), clamp01(c->k));
     } else if (c->has_rgb) {
         HPDF_Page_SetRGBFill(page, clamp01(c->r), clamp01(c->g), clamp01(c->b));
@@ -150,6 +263,7 @@ static void set_fill(rstate *rs, HPDF_Page page, const tb_color *c) {
 
 static void set_stroke(rstate *rs, HPDF_Page page, const tb_color *c) {
     if (rs->print) {
+        check_ink(rs, c);
         HPDF_Page_SetCMYKStroke(page, clamp01(c->c), clamp01(c->m), clamp01(c->y), clamp01(c->k));
     } else if (c->has_rgb) {
         HPDF_Page_SetRGBStroke(page, clamp01(c->r), clamp01(c->g), clamp01(c->b));
@@ -173,6 +287,21 @@ static bool flush_ops(rstate *rs, HPDF_Page page) {
     pdfbuf_reset(&rs->ops);
     if (r != HPDF_OK) report_hpdf(rs, r);
     return r == HPDF_OK;
+}
+
+/* Print: K100 overprints (/OP /op true, /OPM 1) from here to the
+** enclosing GRestore.  The ExtGState is made on first use. */
+static bool set_overprint(rstate *rs, HPDF_Page page) {
+    if (!rs->overprint) {
+        /* HPDF_CreateExtGState raises the version to 1.4; tb_render_pdf
+           sets the version it wants just before saving */
+        HPDF_ExtGState g = HPDF_CreateExtGState(rs->pdf);
+        if (!g || HPDF_Dict_AddBoolean(g, "OP", HPDF_TRUE) != HPDF_OK ||
+            HPDF_Dict_AddBoolean(g, "op", HPDF_TRUE) != HPDF_OK || HPDF_Dict_AddNumber(g, "OPM", 1) != HPDF_OK)
+            return false;
+        rs->overprint = g;
+    }
+    return HPDF_Page_SetExtGState(page, rs->overprint) == HPDF_OK;
 }
 
 /* ---- glyph runs ----------------------------------------------------- */
@@ -208,6 +337,7 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
     const float ox = px(rs, r->x), oy = py(rs, pg, r->y);
 
     HPDF_Page_GSave(page);
+    if (rs->print && is_k100(&r->color) && !set_overprint(rs, page)) return false;
     set_fill(rs, page, &r->color);
     if (r->fake_bold) {
         set_stroke(rs, page, &r->color);
@@ -283,6 +413,10 @@ static bool draw_rect(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_re
         if (y1 >= pg->h - eps) y1 = fmaxf(y1, pg->h + rs->bleed);
     }
     HPDF_Page_GSave(page);
+    /* a thin black frame overprints like a rule; a fill never does */
+    if (rs->print && r->stroke && !r->fill && is_k100(&r->stroke_color) && r->stroke_width <= THIN_RULE &&
+        !set_overprint(rs, page))
+        return false;
     if (r->fill) set_fill(rs, page, &r->fill_color);
     if (r->stroke) {
         set_stroke(rs, page, &r->stroke_color);
@@ -299,6 +433,7 @@ static bool draw_rect(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_re
 static bool draw_rule(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_rule_item *r) {
     float w = r->width > 0 ? r->width : 0;
     HPDF_Page_GSave(page);
+    if (rs->print && is_k100(&r->color) && w <= THIN_RULE && !set_overprint(rs, page)) return false;
     set_stroke(rs, page, &r->color);
     HPDF_Page_SetLineWidth(page, w);
     if (r->dotted) {
@@ -316,28 +451,68 @@ static bool draw_rule(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_ru
     return hpdf_ok(rs);
 }
 
-/* The image at PATH, loaded once per document.  NULL on failure (reported
-** here or left in libharu). */
-static HPDF_Image load_image(rstate *rs, const char *path) {
-    for (size_t i = 0; i < rs->nimages; i++)
-        if (!strcmp(rs->images[i].path, path)) return rs->images[i].img;
-    rs->doing = "loading an image";
-    HPDF_Image img = tb_image_load(rs->ctx, rs->pdf, path);
-    if (!img) report_hpdf_at(rs, path, 0); /* when libharu failed */
-    rs->doing = "drawing a page";
-    if (!img) return NULL;
-    image_ref *v = realloc(rs->images, (rs->nimages + 1) * sizeof *v);
-    if (!v) {
-        tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
-        return NULL;
+/* The largest placement of PATH (pt), from the pre-pass; NULL if none. */
+static placed *placement(rstate *rs, const char *path) {
+    for (size_t i = 0; i < rs->nplaced; i++)
+        if (!strcmp(rs->placed[i].path, path)) return &rs->placed[i];
+    return NULL;
+}
+
+/* Every image's largest placed size, before anything is drawn. */
+static bool find_placements(rstate *rs) {
+    for (size_t i = 0; i < rs->pages->n; i++)
+        for (const tb_item *it = rs->pages->pages[i].first; it; it = it->next) {
+            if (it->kind != TB_IT_IMAGE || !it->u.image.path) continue;
+            const tb_image_item *im = &it->u.image;
+            placed *p = placement(rs, im->path);
+            if (!p) {
+                placed *v = realloc(rs->placed, (rs->nplaced + 1) * sizeof *v);
+                if (!v) {
+                    tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+                    return false;
+                }
+                rs->placed = v;
+                p = &rs->placed[rs->nplaced++];
+                *p = (placed){im->path, 0, 0, false};
+            }
+            p->w = fmaxf(p->w, fabsf(im->w));
+            p->h = fmaxf(p->h, fabsf(im->h));
+        }
+    return true;
+}
+
+/* PATH relative to the working folder when it is inside it. */
+static const char *shown_path(const char *path) {
+    char cwd[4096];
+    if (path[0] != '/' || !getcwd(cwd, sizeof cwd)) return path;
+    size_t n = strlen(cwd);
+    return !strncmp(path, cwd, n) && path[n] == '/' ? path + n + 1 : path;
+}
+
+/* Print preflight of an image: resolution at its largest placed size and
+** total ink after separation, once per file. */
+static void check_image(rstate *rs, const char *full, const tb_image_info *info) {
+    placed *p = placement(rs, full);
+    if (!p || p->reported) return;
+    p->reported = true;
+    const char *path = shown_path(full);
+    if (p->w > 0 && p->h > 0) {
+        double ppi = fmin(info->w * 72.0 / p->w, info->h * 72.0 / p->h);
+        if (ppi < PPI_MIN - 0.5)
+            tb_error(rs->ctx, rs->where, 0, 0,
+                     "image %s is %.0f ppi at its placed size (%d×%d pixels on %.0f×%.0f mm): too coarse to print, "
+                     "give it at least %.0f ppi (%.0f wanted)",
+                     path, ppi, info->w, info->h, p->w / MM, p->h / MM, PPI_MIN, PPI_WARN);
+        else if (ppi < PPI_WARN - 0.5)
+            tb_warning(rs->ctx, rs->where, 0, 0,
+                       "image %s is %.0f ppi at its placed size (%d×%d pixels on %.0f×%.0f mm): print wants %.0f ppi",
+                       path, ppi, info->w, info->h, p->w / MM, p->h / MM, PPI_WARN);
     }
-    rs->images = v;
-    rs->images[rs->nimages].path = path;
-    rs->images[rs->nimages++].img = img;
-    const char *cs = HPDF_Image_GetColorSpace(img);
-    if (rs->print && cs && strcmp(cs, "DeviceCMYK") && strcmp(cs, "DeviceGray"))
-        tb_warning(rs->ctx, path, 0, 0, "image is %s: the print PDF wants CMYK or grey images", cs);
-    return img;
+    if (info->max_ink > rs->ink_limit + 0.5f)
+        tb_warning(rs->ctx, rs->where, 0, 0,
+                   "image %s has up to %.0f %% total ink after separation (%.1f %% of its pixels above the limit "
+                   "of %.0f %%)",
+                   path, info->max_ink, info->over_share * 100, rs->ink_limit);
 }
 
 static bool draw_image(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_image_item *im) {
@@ -345,9 +520,14 @@ static bool draw_image(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_i
         tb_error(rs->ctx, rs->file, 0, 0, "internal: an image item without a file");
         return false;
     }
-    HPDF_Image img = load_image(rs, im->path);
-    if (!img) return false;
-    HPDF_Page_DrawImage(page, img, px(rs, im->x), py(rs, pg, im->y + im->h), im->w, im->h);
+    placed *p = placement(rs, im->path);
+    rs->doing = "loading an image";
+    const tb_image_info *info = tb_images_get(rs->images, im->path, p ? p->w : im->w, p ? p->h : im->h);
+    if (!info) report_hpdf_at(rs, im->path, 0); /* when libharu failed */
+    rs->doing = "drawing a page";
+    if (!info) return false;
+    if (rs->print) check_image(rs, im->path, info);
+    HPDF_Page_DrawImage(page, info->img, px(rs, im->x), py(rs, pg, im->y + im->h), im->w, im->h);
     return hpdf_ok(rs);
 }
 
@@ -460,7 +640,7 @@ static bool draw_slug(rstate *rs, HPDF_Page page, const tb_page *pg, size_t inde
     HPDF_Date d = epoch_date(rs->opts->epoch);
     char text[256];
     snprintf(text, sizeof text, "%.120s    %zu / %zu    %04d-%02d-%02d %02d:%02d UTC",
-             rs->opts->guide_name ? rs->opts->guide_name : "tebiki", index + 1, rs->pages->n, d.year, d.month,
+             rs->opts->guide_name ? rs->opts->guide_name : "tebiki", index + 1, rs->npg, d.year, d.month,
              d.day, d.hour, d.minutes);
     for (char *p = text; *p; p++)
         if (*p < ' ' || *p > '~') *p = '?';
@@ -545,23 +725,215 @@ static bool info_text(rstate *rs, const char *key, const char *v) {
     return s && HPDF_Dict_Add(rs->pdf->info, key, s) == HPDF_OK;
 }
 
+static const char *doc_title(const rstate *rs) {
+    const tb_doc_meta *m = &rs->pages->meta;
+    return m->title && *m->title ? m->title : rs->file; /* PDF/X wants one */
+}
+
+#define PRODUCER "tebiki with libharu " HPDF_VERSION_TEXT
+
 static bool write_info(rstate *rs) {
     const tb_doc_meta *m = &rs->pages->meta;
-    const char *title = m->title && *m->title ? m->title : rs->file; /* PDF/X wants one */
     HPDF_Date d = epoch_date(rs->opts->epoch);
     if (HPDF_SetInfoDateAttr(rs->pdf, HPDF_INFO_CREATION_DATE, d) != HPDF_OK ||
         HPDF_SetInfoDateAttr(rs->pdf, HPDF_INFO_MOD_DATE, d) != HPDF_OK || !rs->pdf->info)
         return false;
-    if (!info_text(rs, "Title", title) || !info_text(rs, "Author", m->author) ||
+    if (!info_text(rs, "Title", doc_title(rs)) || !info_text(rs, "Author", m->author) ||
         !info_text(rs, "Subject", m->description) || !info_text(rs, "Keywords", m->keywords) ||
-        !info_text(rs, "Creator", "tebiki") || !info_text(rs, "Producer", "tebiki with libharu " HPDF_VERSION_TEXT))
+        !info_text(rs, "Creator", "tebiki") || !info_text(rs, "Producer", PRODUCER))
         return false;
     if (rs->print) {
         HPDF_Dict info = rs->pdf->info;
-        if (HPDF_Dict_Add(info, "GTS_PDFXVersion", HPDF_String_New(info->mmgr, "PDF/X-1:2001", NULL)) != HPDF_OK ||
-            HPDF_Dict_Add(info, "GTS_PDFXConformance", HPDF_String_New(info->mmgr, "PDF/X-1a:2001", NULL)) !=
-                HPDF_OK ||
-            HPDF_Dict_AddName(info, "Trapped", "False") != HPDF_OK)
+        if (rs->pdfx == 4) {
+            if (HPDF_Dict_Add(info, "GTS_PDFXVersion", HPDF_String_New(info->mmgr, "PDF/X-4", NULL)) != HPDF_OK)
+                return false;
+        } else if (HPDF_Dict_Add(info, "GTS_PDFXVersion", HPDF_String_New(info->mmgr, "PDF/X-1:2001", NULL)) !=
+                       HPDF_OK ||
+                   HPDF_Dict_Add(info, "GTS_PDFXConformance", HPDF_String_New(info->mmgr, "PDF/X-1a:2001", NULL)) !=
+                       HPDF_OK) {
+            return false;
+        }
+        if (HPDF_Dict_AddName(info, "Trapped", "False") != HPDF_OK) return false;
+    }
+    return true;
+}
+
+/* ---- XMP ------------------------------------------------------------ */
+
+static void xml_text(pdfbuf *b, const char *s, size_t n) {
+    for (size_t i = 0; i < n && s[i]; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '&') pdfbuf_str(b, "&amp;");
+        else if (c == '<') pdfbuf_str(b, "&lt;");
+        else if (c == '>') pdfbuf_str(b, "&gt;");
+        else if (c < ' ' && c != '\t' && c != '\n') pdfbuf_char(b, ' '); /* not allowed in XML 1.0 */
+        else pdfbuf_char(b, (char)c);
+    }
+}
+
+static void xmp_simple(pdfbuf *b, const char *tag, const char *v) {
+    if (!v || !*v) return;
+    pdfbuf_str(b, "   <");
+    pdfbuf_str(b, tag);
+    pdfbuf_char(b, '>');
+    xml_text(b, v, strlen(v));
+    pdfbuf_str(b, "</");
+    pdfbuf_str(b, tag);
+    pdfbuf_str(b, ">\n");
+}
+
+/* An rdf:Alt with one x-default entry, or an rdf:Seq / rdf:Bag of one. */
+static void xmp_list(pdfbuf *b, const char *tag, const char *kind, const char *v) {
+    if (!v || !*v) return;
+    pdfbuf_str(b, "   <");
+    pdfbuf_str(b, tag);
+    pdfbuf_str(b, "><rdf:");
+    pdfbuf_str(b, kind);
+    pdfbuf_str(b, !strcmp(kind, "Alt") ? "><rdf:li xml:lang=\"x-default\">" : "><rdf:li>");
+    xml_text(b, v, strlen(v));
+    pdfbuf_str(b, "</rdf:li></rdf:");
+    pdfbuf_str(b, kind);
+    pdfbuf_str(b, "></");
+    pdfbuf_str(b, tag);
+    pdfbuf_str(b, ">\n");
+}
+
+/* Keywords "a, b、c" as an rdf:Bag of each. */
+static void xmp_keywords(pdfbuf *b, const char *kw) {
+    if (!kw || !*kw) return;
+    pdfbuf_str(b, "   <dc:subject><rdf:Bag>");
+    const char *p = kw;
+    while (*p) {
+        size_t n = 0;
+        while (p[n] && p[n] != ',' && p[n] != ';' && strncmp(p + n, "、", 3) && strncmp(p + n, "，", 3)) n++;
+        const char *t = p;
+        size_t m = n;
+        while (m && (*t == ' ' || *t == '\t' || *t == '\n')) t++, m--;
+        while (m && (t[m - 1] == ' ' || t[m - 1] == '\t' || t[m - 1] == '\n')) m--;
+        if (m) {
+            pdfbuf_str(b, "<rdf:li>");
+            xml_text(b, t, m);
+            pdfbuf_str(b, "</rdf:li>");
+        }
+        p += n;
+        if (*p) p += (unsigned char)*p >= 0x80 ? 3 : 1;
+    }
+    pdfbuf_str(b, "</rdf:Bag></dc:subject>\n");
+}
+
+/* "uuid:…" from the MD5 of TEXT: the same document gets the same id. */
+static void xmp_uuid(char out[48], const char *a, const char *b) {
+    HPDF_MD5_CTX md5;
+    HPDF_BYTE d[16];
+    HPDF_MD5Init(&md5);
+    HPDF_MD5Update(&md5, (const HPDF_BYTE *)a, (HPDF_UINT32)strlen(a));
+    HPDF_MD5Update(&md5, (const HPDF_BYTE *)"\n", 1);
+    HPDF_MD5Update(&md5, (const HPDF_BYTE *)b, (HPDF_UINT32)strlen(b));
+    HPDF_MD5Final(d, &md5);
+    d[6] = (HPDF_BYTE)((d[6] & 0x0F) | 0x30); /* a name-based (v3) UUID */
+    d[8] = (HPDF_BYTE)((d[8] & 0x3F) | 0x80);
+    snprintf(out, 48, "uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2],
+             d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
+}
+
+/* The XMP packet: the same facts as the info dictionary (dates from the
+** epoch), and for PDF/X-4 its identification.  An uncompressed
+** /Type /Metadata /Subtype /XML stream on the catalog. */
+static bool write_xmp(rstate *rs) {
+    const tb_doc_meta *m = &rs->pages->meta;
+    HPDF_Date d = epoch_date(rs->opts->epoch);
+    char date[32], id[48], inst[48], when[32];
+    snprintf(date, sizeof date, "%04d-%02d-%02dT%02d:%02d:%02dZ", d.year, d.month, d.day, d.hour, d.minutes,
+             d.seconds);
+    const char *name = rs->opts->guide_name ? rs->opts->guide_name : doc_title(rs);
+    snprintf(when, sizeof when, "%s %lld", rs->print ? "print" : "web", rs->opts->epoch);
+    xmp_uuid(id, "tebiki document", name);
+    xmp_uuid(inst, name, when);
+    pdfbuf b = {0};
+    pdfbuf_str(&b, "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+                   "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+                   " <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+                   "  <rdf:Description rdf:about=\"\"\n"
+                   "    xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n"
+                   "    xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n"
+                   "    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n"
+                   "    xmlns:xmpMM=\"http://ns.adobe.com/xap/1.0/mm/\"");
+    if (rs->print) pdfbuf_str(&b, "\n    xmlns:pdfxid=\"http://www.npes.org/pdfx/ns/id/\"");
+    pdfbuf_str(&b, ">\n   <dc:format>application/pdf</dc:format>\n");
+    xmp_list(&b, "dc:title", "Alt", doc_title(rs));
+    xmp_list(&b, "dc:creator", "Seq", m->author);
+    xmp_list(&b, "dc:description", "Alt", m->description);
+    xmp_keywords(&b, m->keywords);
+    xmp_list(&b, "dc:language", "Bag", m->lang);
+    xmp_list(&b, "dc:publisher", "Bag", m->publisher);
+    xmp_simple(&b, "xmp:CreateDate", date);
+    xmp_simple(&b, "xmp:ModifyDate", date);
+    xmp_simple(&b, "xmp:MetadataDate", date);
+    xmp_simple(&b, "xmp:CreatorTool", "tebiki");
+    xmp_simple(&b, "pdf:Producer", PRODUCER);
+    xmp_simple(&b, "pdf:Keywords", m->keywords);
+    xmp_simple(&b, "xmpMM:DocumentID", id);
+    xmp_simple(&b, "xmpMM:InstanceID", inst);
+    if (rs->print) {
+        xmp_simple(&b, "xmpMM:VersionID", "1");
+        xmp_simple(&b, "xmpMM:RenditionClass", "default");
+        xmp_simple(&b, "pdf:Trapped", "False");
+        xmp_simple(&b, "pdfxid:GTS_PDFXVersion", "PDF/X-4");
+    }
+    pdfbuf_str(&b, "  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
+    HPDF_Dict st = pdfbuf_ok(&b) ? HPDF_DictStream_New(rs->pdf->mmgr, rs->pdf->xref) : NULL;
+    bool ok = st && HPDF_Dict_AddName(st, "Type", "Metadata") == HPDF_OK &&
+              HPDF_Dict_AddName(st, "Subtype", "XML") == HPDF_OK && tb_pdfstream_plain(st, b.p, b.n) &&
+              HPDF_Dict_Add(rs->pdf->catalog, "Metadata", st) == HPDF_OK;
+    if (!pdfbuf_ok(&b)) tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+    pdfbuf_free(&b);
+    return ok;
+}
+
+/* The output intent.  PDF/X-1a names the press condition through the ICC
+** registry; PDF/X-4 embeds the press profile the images were separated
+** with (and names that profile when it is not Japan Color). */
+static bool write_output_intent(rstate *rs) {
+    HPDF_Dict cat = rs->pdf->catalog;
+    HPDF_MMgr mm = rs->pdf->mmgr;
+    const char *ident = "JC200103", *cond = "Japan Color 2001 Coated", *info = "Japan Color 2001 Coated";
+    const unsigned char *icc = NULL;
+    size_t nicc = 0;
+    if (rs->pdfx == 4) {
+        const char *path = NULL, *desc = NULL;
+        icc = tb_images_press_profile(rs->images, &nicc, &path, &desc);
+        if (!icc) {
+            tb_error(rs->ctx, rs->where, 0, 0,
+                     "PDF/X-4 embeds the press profile, but there is none usable at %s (install Debian's "
+                     "libgs-common, or set TEBIKI_CMYK_PROFILE to a CMYK ICC profile)",
+                     path ? path : TB_DEFAULT_CMYK_PROFILE);
+            return false;
+        }
+        if (!strstr(desc, "Japan Color")) {
+            ident = "Custom";
+            cond = info = desc;
+            tb_warning(rs->ctx, rs->where, 0, 0,
+                       "PDF/X-4: the output intent embeds '%s' (%s), not Japan Color 2001 Coated; set "
+                       "TEBIKI_CMYK_PROFILE to the print shop's profile",
+                       desc, path);
+        }
+    }
+    /* each new object attached at once: libharu frees what hangs from the xref */
+    HPDF_Array intents = HPDF_Array_New(mm);
+    if (HPDF_Dict_Add(cat, "OutputIntents", intents) != HPDF_OK) return false;
+    HPDF_Dict oi = HPDF_Dict_New(mm);
+    if (HPDF_Array_Add(intents, oi) != HPDF_OK || HPDF_Dict_AddName(oi, "Type", "OutputIntent") != HPDF_OK ||
+        HPDF_Dict_AddName(oi, "S", "GTS_PDFX") != HPDF_OK ||
+        HPDF_Dict_Add(oi, "OutputConditionIdentifier", HPDF_String_New(mm, ident, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(oi, "OutputCondition", HPDF_String_New(mm, cond, NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(oi, "RegistryName", HPDF_String_New(mm, "http://www.color.org", NULL)) != HPDF_OK ||
+        HPDF_Dict_Add(oi, "Info", HPDF_String_New(mm, info, NULL)) != HPDF_OK)
+        return false;
+    if (icc) {
+        HPDF_Dict prof = HPDF_DictStream_New(mm, rs->pdf->xref);
+        if (!prof || HPDF_Dict_AddNumber(prof, "N", 4) != HPDF_OK ||
+            !tb_pdfstream_deflate(prof, icc, nicc, TB_DEFLATE_SMALL) ||
+            HPDF_Dict_Add(oi, "DestOutputProfile", prof) != HPDF_OK)
             return false;
     }
     return true;
@@ -570,19 +942,8 @@ static bool write_info(rstate *rs) {
 static bool write_catalog(rstate *rs) {
     HPDF_Dict cat = rs->pdf->catalog;
     HPDF_MMgr mm = rs->pdf->mmgr;
-    if (rs->print) {
-        /* each new object attached at once: libharu frees what hangs from the xref */
-        HPDF_Array intents = HPDF_Array_New(mm);
-        if (HPDF_Dict_Add(cat, "OutputIntents", intents) != HPDF_OK) return false;
-        HPDF_Dict oi = HPDF_Dict_New(mm);
-        return HPDF_Array_Add(intents, oi) == HPDF_OK && HPDF_Dict_AddName(oi, "Type", "OutputIntent") == HPDF_OK &&
-               HPDF_Dict_AddName(oi, "S", "GTS_PDFX") == HPDF_OK &&
-               HPDF_Dict_Add(oi, "OutputConditionIdentifier", HPDF_String_New(mm, "JC200103", NULL)) == HPDF_OK &&
-               HPDF_Dict_Add(oi, "OutputCondition", HPDF_String_New(mm, "Japan Color 2001 Coated", NULL)) ==
-                   HPDF_OK &&
-               HPDF_Dict_Add(oi, "RegistryName", HPDF_String_New(mm, "http://www.color.org", NULL)) == HPDF_OK &&
-               HPDF_Dict_Add(oi, "Info", HPDF_String_New(mm, "Japan Color 2001 Coated", NULL)) == HPDF_OK;
-    }
+    if (rs->print) return write_output_intent(rs) && (rs->pdfx != 4 || write_xmp(rs));
+    if (!write_xmp(rs)) return false;
     const char *lang = rs->pages->meta.lang;
     if (lang && *lang && HPDF_Dict_Add(cat, "Lang", text_string(rs, lang)) != HPDF_OK) return false;
     HPDF_Dict vp = HPDF_Dict_New(mm);
@@ -632,26 +993,24 @@ static bool add_id_placeholder(rstate *rs) {
            HPDF_Array_Add(id, HPDF_Binary_New(rs->pdf->mmgr, (HPDF_BYTE *)zero, 16)) == HPDF_OK;
 }
 
+/* The last "/ID [ <0…0> <0…0> ]" (in the trailer, or in the xref
+** stream's dictionary after tb_objstm_pack) gets the MD5 of the file. */
 static bool fix_id(unsigned char *buf, size_t len) {
-    /* the last trailer's /ID */
-    unsigned char *t = NULL;
-    for (size_t i = len >= 8 ? len - 8 : 0; i-- > 0;)
-        if (!memcmp(buf + i, "trailer", 7)) {
-            t = buf + i;
-            break;
-        }
-    if (!t) return false;
-    unsigned char *hex[2];
-    unsigned char *p = t, *end = buf + len;
-    while (p + 3 < end && memcmp(p, "/ID", 3)) p++;
-    for (int k = 0; k < 2; k++) {
-        while (p < end && *p != '<') p++;
-        if (end - p < 34 || p[33] != '>') return false;
-        for (int i = 1; i <= 32; i++)
-            if (p[i] != '0') return false;
-        hex[k] = p + 1;
-        p += 34;
+    static const char pat[] = "/ID [ <";
+    const size_t np = sizeof pat - 1, need = np + 32 + 3 + 32 + 1; /* to the second '>' */
+    unsigned char *hex[2] = {NULL, NULL};
+    for (size_t i = len >= need ? len - need + 1 : 0; i-- > 0;) {
+        if (memcmp(buf + i, pat, np)) continue;
+        unsigned char *a = buf + i + np, *b = a + 32 + 3;
+        if (memcmp(a + 32, "> <", 3) || b[32] != '>') continue;
+        bool zeros = true;
+        for (int k = 0; k < 32 && zeros; k++) zeros = a[k] == '0' && b[k] == '0';
+        if (!zeros) continue;
+        hex[0] = a;
+        hex[1] = b;
+        break;
     }
+    if (!hex[0]) return false;
     HPDF_MD5_CTX md5;
     HPDF_BYTE digest[16];
     HPDF_MD5Init(&md5);
@@ -666,16 +1025,111 @@ static bool fix_id(unsigned char *buf, size_t len) {
     return true;
 }
 
+/* ---- preflight ------------------------------------------------------ */
+
+/* The first characters of a run's text, for a message: at most CAP-1
+** bytes, cut at a character boundary, controls as spaces. */
+static void snippet(const tb_glyph_run *r, char *out, size_t cap) {
+    size_t n = 0;
+    if (r->text)
+        for (size_t i = 0, chars = 0; i < r->ntext && chars < 12; chars++) {
+            unsigned char c = (unsigned char)r->text[i];
+            size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+            if (i + len > r->ntext || n + len + 1 > cap) break;
+            for (size_t k = 0; k < len; k++) out[n++] = c < ' ' ? ' ' : r->text[i + k];
+            i += len;
+        }
+    out[n] = 0;
+}
+
+/* The em boxes of a run's glyphs, in page coordinates (pt, y down). */
+static void run_box(const tb_glyph_run *r, float *x0, float *y0, float *x1, float *y1) {
+    float asc = 0.88f, desc = 0.12f;
+    if (r->face) {
+        const tb_face_metrics *m = tb_face_get_metrics(r->face);
+        unsigned upem = tb_face_upem(r->face);
+        if (m && upem && m->ascender > m->descender) {
+            asc = (float)m->ascender / (float)upem;
+            desc = -(float)m->descender / (float)upem;
+        }
+    }
+    *x0 = *y0 = INFINITY;
+    *x1 = *y1 = -INFINITY;
+    for (size_t i = 0; i < r->n; i++) {
+        const tb_glyph *g = &r->glyphs[i];
+        float gx0, gy0, gx1, gy1;
+        if (r->vertical) {
+            gx0 = r->x + g->x - r->size / 2, gx1 = gx0 + r->size;
+            gy0 = r->y + g->y, gy1 = gy0 + (g->advance > 0 ? g->advance : r->size);
+        } else {
+            gx0 = r->x + g->x, gx1 = gx0 + (g->advance > 0 ? g->advance : 0);
+            gy0 = r->y + g->y - asc * r->size, gy1 = r->y + g->y + desc * r->size;
+        }
+        *x0 = fminf(*x0, gx0), *y0 = fminf(*y0, gy0), *x1 = fmaxf(*x1, gx1), *y1 = fmaxf(*y1, gy1);
+    }
+}
+
+/* The closest text to the trim on one page. */
+typedef struct near_trim {
+    float dist;        /* pt, from the trim edge inwards */
+    char text[64];
+} near_trim;
+
+/* Print: size and distance from the trim of one run (the face is open). */
+static void preflight_run(rstate *rs, const tb_page *pg, size_t index, const tb_glyph_run *r, near_trim *near) {
+    if (!r->n || !r->glyphs) return;
+    if (r->size < MIN_TEXT - 0.005f) {
+        if (!rs->small_runs || r->size < rs->smallest) rs->smallest = r->size;
+        if (!rs->small_runs++) {
+            rs->small_page = index + 1;
+            snippet(r, rs->small_text, sizeof rs->small_text);
+        }
+    }
+    float x0, y0, x1, y1;
+    run_box(r, &x0, &y0, &x1, &y1);
+    float d = fminf(fminf(x0, y0), fminf(pg->w - x1, pg->h - y1));
+    if (d < near->dist) {
+        near->dist = d;
+        snippet(r, near->text, sizeof near->text);
+    }
+}
+
+/* Print: pad a saddle-stitched booklet to a multiple of four pages with
+** blank pages before the back cover, in rs->pg. */
+static bool order_pages(rstate *rs) {
+    size_t n = rs->pages->n, blanks = 0;
+    if (rs->print && rs->layout && rs->layout->saddle && n % 4) blanks = 4 - n % 4;
+    rs->npg = n + blanks;
+    rs->pg = calloc(rs->npg, sizeof *rs->pg);
+    if (!rs->pg) {
+        tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+        return false;
+    }
+    size_t at = blanks && rs->opts->back_cover && n > 1 ? n - 1 : n; /* where the blanks go */
+    for (size_t i = 0, k = 0; i < rs->npg; i++) rs->pg[i] = i >= at && i < at + blanks ? NULL : &rs->pages->pages[k++];
+    if (blanks) {
+        const tb_page *model = &rs->pages->pages[at ? at - 1 : 0];
+        rs->blank = (tb_page){.w = model->w, .h = model->h};
+        tb_warning(rs->ctx, rs->where, 0, 0,
+                   "a saddle-stitched booklet needs a multiple of 4 pages: %zu blank page%s added %s (%zu → %zu "
+                   "pages)",
+                   blanks, blanks == 1 ? "" : "s", at < n ? "before the back cover" : "at the end", n, rs->npg);
+    }
+    return true;
+}
+
+static const tb_page *sheet(const rstate *rs, size_t i) { return rs->pg[i] ? rs->pg[i] : &rs->blank; }
+
 /* ---- the document --------------------------------------------------- */
 
 static bool setup_pages(rstate *rs) {
-    rs->hp = calloc(rs->pages->n ? rs->pages->n : 1, sizeof *rs->hp);
+    rs->hp = calloc(rs->npg ? rs->npg : 1, sizeof *rs->hp);
     if (!rs->hp) {
         tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
         return false;
     }
-    for (size_t i = 0; i < rs->pages->n; i++) {
-        const tb_page *pg = &rs->pages->pages[i];
+    for (size_t i = 0; i < rs->npg; i++) {
+        const tb_page *pg = sheet(rs, i);
         HPDF_Page p = HPDF_AddPage(rs->pdf);
         if (!p) return false;
         rs->hp[i] = p;
@@ -695,13 +1149,19 @@ static bool setup_pages(rstate *rs) {
     return true;
 }
 
-static bool draw_page(rstate *rs, size_t index) {
-    const tb_page *pg = &rs->pages->pages[index];
+enum { MAX_NEAR_WARNINGS = 8 };
+
+static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
+    const tb_page *pg = sheet(rs, index);
     HPDF_Page page = rs->hp[index];
+    near_trim near = {INFINITY, ""};
     for (const tb_item *it = pg->first; it; it = it->next) {
         bool ok = true;
         switch (it->kind) {
-        case TB_IT_GLYPHS: ok = draw_run(rs, page, pg, &it->u.glyphs); break;
+        case TB_IT_GLYPHS:
+            ok = draw_run(rs, page, pg, &it->u.glyphs);
+            if (ok && rs->print) preflight_run(rs, pg, index, &it->u.glyphs, &near);
+            break;
         case TB_IT_RECT: ok = draw_rect(rs, page, pg, &it->u.rect); break;
         case TB_IT_RULE: ok = draw_rule(rs, page, pg, &it->u.rule); break;
         case TB_IT_IMAGE: ok = draw_image(rs, page, pg, &it->u.image); break;
@@ -709,8 +1169,24 @@ static bool draw_page(rstate *rs, size_t index) {
         }
         if (!ok) return false;
     }
-    if (rs->print) return draw_marks(rs, page, pg) && draw_slug(rs, page, pg, index);
+    if (near.dist < SAFE - 0.005f && (*near_pages)++ < MAX_NEAR_WARNINGS)
+        tb_warning(rs->ctx, rs->where, 0, 0,
+                   "page %zu: text 「%s」 is %.1f mm from the trim edge; keep text %.0f mm inside the trim", index + 1,
+                   near.text, near.dist / MM, SAFE / MM);
+    if (rs->print && rs->marks) return draw_marks(rs, page, pg) && draw_slug(rs, page, pg, index);
     return true;
+}
+
+/* The document-wide preflight findings, after the last page. */
+static void preflight_summary(rstate *rs, size_t near_pages) {
+    if (near_pages > MAX_NEAR_WARNINGS)
+        tb_warning(rs->ctx, rs->where, 0, 0, "text within %.0f mm of the trim edge on %zu more pages", SAFE / MM,
+                   near_pages - MAX_NEAR_WARNINGS);
+    if (rs->small_runs)
+        tb_warning(rs->ctx, rs->where, 0, 0,
+                   "%zu runs of text below %.0f pt (the smallest %.1f pt; the first on page %zu: 「%s」); presses ask "
+                   "for %.0f pt at least",
+                   rs->small_runs, MIN_TEXT, rs->smallest, rs->small_page, rs->small_text, MIN_TEXT);
 }
 
 static tb_face *first_face(tb_ctx *ctx, const tb_pages *pages) {
@@ -724,7 +1200,7 @@ static tb_face *first_face(tb_ctx *ctx, const tb_pages *pages) {
 /* libharu frees only the current graphics state of a page: pop those a
 ** failed step left saved (GSave without GRestore), or they leak. */
 static void drop_saved_gstates(rstate *rs) {
-    for (size_t i = 0; rs->hp && i < rs->pages->n; i++) {
+    for (size_t i = 0; rs->hp && i < rs->npg; i++) {
         if (!rs->hp[i]) continue;
         HPDF_PageAttr attr = (HPDF_PageAttr)rs->hp[i]->attr;
         while (attr->gstate && attr->gstate->prev) attr->gstate = HPDF_GState_Free(rs->hp[i]->mmgr, attr->gstate);
@@ -752,6 +1228,15 @@ static bool save(rstate *rs, unsigned char **out, size_t *len) {
         free(buf);
         return false;
     }
+    if (!rs->print) { /* web: object streams, an xref stream (see objstm.h) */
+        unsigned char *packed = NULL;
+        size_t npacked = 0;
+        if (tb_objstm_pack(buf, size, &packed, &npacked)) {
+            free(buf);
+            buf = packed;
+            size = (HPDF_UINT32)npacked;
+        }
+    }
     if (!fix_id(buf, size)) {
         free(buf);
         tb_error(rs->ctx, rs->file, 0, 0, "internal: the trailer /ID placeholder was not found");
@@ -768,10 +1253,15 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     *len = 0;
     rstate rs = {.ctx = ctx, .pages = pages, .opts = opts, .doing = "creating the document"};
     rs.file = opts->guide_name ? opts->guide_name : "tebiki";
+    rs.where = opts->guide_file ? opts->guide_file : rs.file;
     rs.print = opts->variant == TB_VARIANT_PRINT;
+    rs.layout = opts->layout;
+    rs.pdfx = rs.layout && rs.layout->pdfx == 4 ? 4 : 1;
+    rs.marks = !(rs.layout && rs.layout->no_marks);
+    rs.ink_limit = rs.layout && rs.layout->ink_limit > 0 ? rs.layout->ink_limit : INK_LIMIT;
     if (rs.print) {
         rs.bleed = pages->bleed > 0 ? pages->bleed : DEFAULT_BLEED;
-        rs.margin = fmaxf(PRINT_MARGIN, rs.bleed + 7 * MM);
+        rs.margin = rs.marks ? fmaxf(PRINT_MARGIN, rs.bleed + 7 * MM) : rs.bleed;
     }
     size_t nerr = tb_diags_count(ctx->diags, TB_ERROR);
     bool ok = false;
@@ -785,25 +1275,35 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
         tb_error(ctx, rs.file, 0, 0, "PDF library: cannot create a document (out of memory)");
         return false;
     }
-    /* PDF/X-1a:2001 is PDF 1.3; the web file uses /Lang and DisplayDocTitle (1.4+) */
-    rs.pdf->pdf_version = rs.print ? HPDF_VER_13 : HPDF_VER_17;
     if (HPDF_SetCompressionMode(rs.pdf, HPDF_COMP_ALL) != HPDF_OK) goto fail;
+    const int level = rs.print ? TB_DEFLATE_PRINT : TB_DEFLATE_WEB;
     if (!(rs.fonts = tb_pdffonts_new(ctx, rs.pdf, rs.file))) goto fail;
-    rs.slug_face = rs.print ? first_face(ctx, pages) : NULL;
+    tb_pdffonts_set_level(rs.fonts, level);
+    tb_image_opts io = {.print = rs.print, .keep_alpha = !rs.print || rs.pdfx == 4,
+                        .max_ppi = rs.print ? 0 : WEB_PPI, .ink_limit = rs.ink_limit, .level = level};
+    if (!(rs.images = tb_images_new(ctx, rs.pdf, &io, rs.file))) goto fail;
+    rs.slug_face = rs.print && rs.marks ? first_face(ctx, pages) : NULL;
 
     rs.doing = "creating pages";
-    if (!setup_pages(&rs)) goto fail;
-    for (size_t i = 0; i < pages->n; i++) {
+    if (!order_pages(&rs) || !find_placements(&rs) || !setup_pages(&rs)) goto fail;
+    size_t near_pages = 0;
+    for (size_t i = 0; i < rs.npg; i++) {
         rs.doing = "drawing a page";
-        if (!draw_page(&rs, i)) goto fail;
+        if (!draw_page(&rs, i, &near_pages)) goto fail;
     }
+    if (rs.print) preflight_summary(&rs, near_pages);
     rs.doing = "writing the outline";
     if (!rs.print && !write_outline(&rs)) goto fail;
     rs.doing = "writing document information";
     if (!write_info(&rs) || !write_catalog(&rs)) goto fail;
     rs.doing = "embedding fonts";
     if (!tb_pdffonts_finish(rs.fonts) || !hpdf_ok(&rs)) goto fail;
+    if (tb_diags_count(ctx->diags, TB_ERROR) > nerr) goto fail; /* a preflight error */
     rs.doing = "saving";
+    /* PDF/X-1a:2001 is PDF 1.3 and PDF/X-4 PDF 1.6; the web file uses /Lang,
+       DisplayDocTitle and XMP (1.4+).  Set last: libharu raises the version
+       as it goes (HPDF_CreateExtGState makes it 1.4). */
+    rs.pdf->pdf_version = !rs.print ? HPDF_VER_17 : rs.pdfx == 4 ? HPDF_VER_16 : HPDF_VER_13;
     if (!add_id_placeholder(&rs) || !save(&rs, out, len)) goto fail;
     ok = true;
 
@@ -817,10 +1317,13 @@ fail:
         *len = 0;
     }
     tb_pdffonts_free(rs.fonts);
+    tb_images_free(rs.images);
     pdfbuf_free(&rs.ops);
-    free(rs.images);
+    free(rs.placed);
+    free(rs.seen);
     drop_saved_gstates(&rs);
     free(rs.hp);
+    free(rs.pg);
     HPDF_Free(rs.pdf);
     return ok;
 }

@@ -14,14 +14,27 @@
 
 typedef enum { TB_VARIANT_WEB, TB_VARIANT_PRINT } tb_variant;
 
+struct tb_layout; /* style/layout.h */
+
 typedef struct tb_render_opts {
     tb_variant variant;
     long long epoch;          /* creation date, seconds since 1970 (from
                                  SOURCE_DATE_EPOCH or the inputs' mtime) */
     const char *guide_name;   /* "in-spiral.ja", for the slug line and /ID */
+    /* optional (zero = defaults): */
+    const struct tb_layout *layout; /* print settings (pdfx, ink-limit, marks,
+                                 binding) and, for diagnostics, the layout
+                                 file and the lines of its colours */
+    const char *guide_file;   /* the guide's path: where preflight findings
+                                 are reported (else guide_name) */
+    bool back_cover;          /* the last page is a back cover: blank pages
+                                 that a saddle stitch needs go before it */
 } tb_render_opts;
 
-/* Render PAGES to a complete PDF in memory.  On success *OUT is a malloc'd
+/* Render PAGES to a complete PDF in memory.  The print variant also runs
+** the preflight (image resolution, total ink, text near the trim or below
+** 6 pt, a saddle stitch's page count): findings are warnings or errors in
+** ctx->diags; an error fails the render.  On success *OUT is a malloc'd
 ** buffer of *LEN bytes that the caller frees.  On failure returns false,
 ** *OUT is NULL and the reason is in ctx->diags; nothing is written to disk
 ** here (the driver writes the file atomically). */
