@@ -33,7 +33,7 @@ typedef enum tb_el {
     /* inline */
     TB_EL_EM, TB_EL_STRONG, TB_EL_SMALL, TB_EL_SUP, TB_EL_SUB, TB_EL_A,
     TB_EL_REF, TB_EL_RUBY, TB_EL_RT, TB_EL_RP, TB_EL_SPAN, TB_EL_BR,
-    TB_EL_TCY, TB_EL_NOBR,
+    TB_EL_TCY, TB_EL_NOBR, TB_EL_Q,
     TB_EL_COUNT
 } tb_el;
 

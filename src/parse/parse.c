@@ -27,7 +27,7 @@ static const char *const el_names[TB_EL_COUNT] = {
     "tr", "th", "td", "figure", "img", "figcaption", "aside", "blockquote", "qr",
     "hr", "pagebreak", "columnbreak",
     "em", "strong", "small", "sup", "sub", "a", "ref", "ruby", "rt", "rp", "span",
-    "br", "tcy", "nobr",
+    "br", "tcy", "nobr", "q",
 };
 
 const char *tb_el_name(tb_el el) { return el < TB_EL_COUNT ? el_names[el] : "?"; }
@@ -369,7 +369,8 @@ static void flow_text(build *b, tb_node *n, const char *s, int line) {
             b->pend = true;
             if (c == '\n') b->pend_nl = true;
         } else {
-            if (b->pend && b->prev && !(b->pend_nl && tb_is_cjk_break_char(b->prev) && tb_is_cjk_break_char(c)))
+            if (b->pend && b->prev && b->prev != ' ' &&
+                !(b->pend_nl && tb_is_cjk_break_char(b->prev) && tb_is_cjk_break_char(c)))
                 buf_put(b, " ", 1);
             b->pend = b->pend_nl = false;
             buf_put(b, p, (size_t)(q - p));
@@ -395,6 +396,43 @@ static void flow_atom(build *b) {
     b->pend = b->pend_nl = false;
     b->prev = 'A';
     b->last_text = NULL;
+}
+
+/* The first non-space character of X's text, 0 if none. */
+static unsigned first_char(const xmlNode *x) {
+    for (const xmlNode *c = x->children; c; c = c->next) {
+        if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+            for (const char *p = (const char *)c->content; p && *p;) {
+                unsigned ch = tb_utf8_next(&p);
+                if (!is_ws(ch)) return ch;
+            }
+        } else if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "rt") &&
+                   strcmp((const char *)c->name, "rp")) {
+            unsigned ch = first_char(c);
+            if (ch) return ch;
+        }
+    }
+    return 0;
+}
+
+/* An inline element begins: a space pending before it stays outside it
+** (at the end of the text before), as in HTML, so that the element's own
+** decorations (quotation marks) do not end up after it; a source line
+** break between two CJK characters still vanishes. */
+static void flow_enter_inline(build *b, const xmlNode *x) {
+    if (!b->pend || !b->prev || !b->last_text) return;
+    unsigned next = first_char(x);
+    if (!next) return; /* decided by whatever follows */
+    bool vanish = b->pend_nl && tb_is_cjk_break_char(b->prev) && tb_is_cjk_break_char(next);
+    if (!vanish) {
+        char *t = tb_arena_alloc(b->a, b->last_text->ntext + 2);
+        memcpy(t, b->last_text->text, b->last_text->ntext);
+        t[b->last_text->ntext] = ' ';
+        b->last_text->text = t;
+        b->last_text->ntext++;
+        b->prev = ' '; /* a space was just written: white space inside adds none */
+    }
+    b->pend = b->pend_nl = false;
 }
 
 static const char *getattr(build *b, xmlNode *x, const char *name, bool xmlns) {
@@ -531,6 +569,8 @@ static tb_node *convert(build *b, xmlNode *x, tb_node *parent) {
         b->prev = saved.prev; b->last_text = saved.last_text;
         b->depth--;
         return n;
+    } else if (!block) {
+        flow_enter_inline(b, x);
     }
     convert_children(b, x, n);
     if (block) flow_reset(b);

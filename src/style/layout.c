@@ -401,7 +401,7 @@ static tb_props *rule_props(reader *r, tb_props *p) {
 }
 
 static void read_style(reader *r, tb_rule *rule) {
-    r->allowed = " select font weight size leading color space-before space-after indent margin-start "
+    r->allowed = " select lang font weight size leading color space-before space-after indent margin-start "
                  "margin-end align border border-color background padding keep-with-next "
                  "page-break-before marker span-columns rise rule-below rule-color ";
     check_attrs(r);
@@ -430,6 +430,7 @@ static void read_style(reader *r, tb_rule *rule) {
         rule->cls = dot + 1;
     }
     rule->el = s;
+    rule->langs = attr(r, "lang");
     rule_props(r, &rule->props);
 }
 

@@ -58,6 +58,8 @@ typedef struct tb_props {
 typedef struct tb_rule {
     /* selector "el", "el.class", or "ancestor[.class] el[.class]" */
     const char *el, *cls, *ancestor, *ancestor_cls;
+    const char *langs;         /* space-separated language prefixes the rule
+                                  is for ("ja zh ko"), NULL for all */
     tb_props props;
     int line;                  /* in the layout file */
 } tb_rule;

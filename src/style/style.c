@@ -108,8 +108,21 @@ static const char *key_of(const tb_node *n, char *buf) {
     return tb_el_name(n->el);
 }
 
+/* Is LANG (BCP 47) one of the space-separated prefixes in LIST? */
+static bool lang_in(const char *lang, const char *list) {
+    if (!lang) lang = "und";
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, " ");
+        if (k && !strncmp(lang, p, k) && (lang[k] == 0 || lang[k] == '-' || lang[k] == '_')) return true;
+        p += k;
+        while (*p == ' ') p++;
+    }
+    return false;
+}
+
 static bool matches(const tb_rule *r, const tb_node *n, const char *key) {
     if (strcmp(r->el, key) && strcmp(r->el, "*")) return false;
+    if (r->langs && !lang_in(tb_node_lang(n), r->langs)) return false;
     if (r->cls && !has_class(n, r->cls)) return false;
     if (r->ancestor) {
         char b[8];
@@ -304,6 +317,25 @@ static void flatten(st *s, const tb_node *n, const istyle *parent) {
     case TB_EL_EM: if (has_class(n, "boten")) is.boten = true; break;
     case TB_EL_RP: return;
     case TB_EL_RT: return; /* handled by ruby */
+    case TB_EL_Q: {
+        /* quotation marks as the language writes them (layout string "quotes":
+        ** the opening and the closing mark, separated by a space) */
+        const char *lang = is.h.lang ? is.h.lang : "und";
+        const char *def = lang_in(lang, "ja zh-Hant") ? "「 」" : lang_in(lang, "fr es") ? "« »"
+                        : lang_in(lang, "de") ? "„ “" : "“ ”";
+        const char *qs = tb_layout_string(s->l, "quotes", lang, def);
+        const char *sp = strchr(qs, ' ');
+        size_t start = s->len;
+        put(s, qs, sp ? (size_t)(sp - qs) : strlen(qs));
+        span(s, &is, start);
+        flatten_children(s, n, &is);
+        if (sp) {
+            start = s->len;
+            put(s, sp + 1, strlen(sp + 1));
+            span(s, &is, start);
+        }
+        return;
+    }
     case TB_EL_BR: {
         size_t start = s->len;
         put(s, "\n", 1);
@@ -460,6 +492,14 @@ static void text_block(st *s, const tb_node *n, const inh *parent, const frame *
     set_box(b, &p, &h, f);
     b->para = para;
     b->st = s->cur_st;
+    /* Western typography: no indent for the first paragraph after a
+    ** heading (or anything but another paragraph); CJK indents them all */
+    if (n->el == TB_EL_P && !lang_in(h.lang, "ja zh ko")) {
+        const tb_node *prev = NULL;
+        for (const tb_node *c = n->parent ? n->parent->first : NULL; c && c != n; c = c->next)
+            if (c->el != TB_EL_TEXT) prev = c;
+        if (!prev || prev->el != TB_EL_P) b->indent = 0;
+    }
 }
 
 static bool has_blocks(const tb_node *n) {
