@@ -7,6 +7,7 @@
 # Debian packages the build, the guides and the tests need.
 DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-dev \
         libfreetype-dev libicu-dev libqrencode-dev libhyphen-dev liblcms2-dev \
+        hyphen-en-us hyphen-es hyphen-pt-br hyphen-fr hyphen-de \
         libpng-dev libjpeg-dev zlib1g-dev libgs-common fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic \
         fonts-noto-cjk fonts-noto-core poppler-utils qpdf python3 zbar-tools clang tidy \
         mecab libmecab-dev mecab-ipadic-utf8 kanjidic
@@ -19,7 +20,7 @@ PREFIX  ?= /usr/local
 CFLAGS  += -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\"
 CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmecab -lm
+LDLIBS  += -lhyphen -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmecab -lm
 
 SRC     := $(sort $(wildcard src/*.c src/*/*.c))
 OBJ     := $(SRC:src/%.c=build/obj/%.o)

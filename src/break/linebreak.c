@@ -11,7 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <hyphen.h>
 #include <unicode/ubrk.h>
+#include <unicode/uchar.h>
 #include <unicode/ustring.h>
 #include "../base/jclass.h"
 #include "../base/utf8.h"
@@ -31,6 +33,7 @@ typedef struct unit {
     bool brk;               /* a line may break before this unit */
     bool hard;              /* a line must break before this unit */
     bool spreadable;        /* space may be added before it (3.1.11) */
+    bool hyph;              /* a hyphenation point before this unit */
 } unit;
 
 typedef struct gap {        /* between unit i-1 and unit i */
@@ -48,8 +51,17 @@ typedef struct rplace {
     float rsize;            /* pt: ruby size */
 } rplace;
 
+/* Hyphenation dictionaries (libhyphen, Debian's hyphen-* packages). */
+static const struct { const char *lang, *file; } HYPH_FILES[] = {
+    {"en", "hyph_en_US.dic"}, {"es", "hyph_es.dic"}, {"pt", "hyph_pt_BR.dic"},
+    {"fr", "hyph_fr.dic"},    {"de", "hyph_de_DE.dic"}, {"it", "hyph_it_IT.dic"},
+};
+enum { NHYPH = sizeof HYPH_FILES / sizeof HYPH_FILES[0] };
+
 struct tb_breaker {
     tb_ctx *ctx;
+    HyphenDict *hyph[NHYPH];  /* owned; loaded on first use */
+    bool hyph_tried[NHYPH];
     rplace *rp; size_t rpcap;
     float *ux, *uxe; size_t uxcap; /* unit box start/end x while placing a line */
     struct { char loc[32]; UBreakIterator *it; } cache[8];
@@ -73,6 +85,8 @@ void tb_breaker_free(tb_breaker *br) {
     free(br->u); free(br->gp); free(br->u16); free(br->u16_byte); free(br->ok);
     free(br->adj_w); free(br->adj_g);
     free(br->rp); free(br->ux); free(br->uxe);
+    for (int i = 0; i < NHYPH; i++)
+        if (br->hyph[i]) hnj_hyphen_free(br->hyph[i]);
     free(br);
 }
 
@@ -194,6 +208,76 @@ static void icu_breaks(tb_breaker *br, const tb_para *p) {
     }
 }
 
+/* ---- hyphenation ----------------------------------------------------------- */
+
+static HyphenDict *hyph_dict(tb_breaker *br, const char *lang) {
+    if (!lang) return NULL;
+    for (int i = 0; i < NHYPH; i++) {
+        size_t k = strlen(HYPH_FILES[i].lang);
+        if (strncmp(lang, HYPH_FILES[i].lang, k) || (lang[k] && lang[k] != '-' && lang[k] != '_')) continue;
+        if (!br->hyph_tried[i]) {
+            br->hyph_tried[i] = true;
+            char path[256];
+            snprintf(path, sizeof path, "/usr/share/hyphen/%s", HYPH_FILES[i].file);
+            br->hyph[i] = hnj_hyphen_load(path);
+        }
+        return br->hyph[i];
+    }
+    return NULL;
+}
+
+static bool is_letter(uint32_t c) { return u_isalpha((UChar32)c); }
+
+/* Mark hyphenation points in Latin words of six letters or more: units
+** inside a word where a line may break with a hyphen added. */
+static void hyphenate(tb_breaker *br, const tb_shaped *sp, unit *u, size_t n) {
+    const tb_para *p = sp->para;
+    for (size_t i = 0; i < n;) {
+        const tb_span *span = sp->runs[sp->g[u[i].g0].run].span;
+        if (!is_letter(u[i].first) || !u[i].latin || span->nobr) { i++; continue; }
+        size_t j = i + 1;
+        while (j < n && is_letter(u[j].first) && u[j].latin && !u[j].brk && u[j].first == u[j].last &&
+               sp->runs[sp->g[u[j].g0].run].span == span)
+            j++;
+        if (j - i >= 6) {
+            HyphenDict *d = hyph_dict(br, span->lang ? span->lang : p->lang);
+            if (d) {
+                /* the word, lower-cased (patterns are lower case), and the
+                ** unit each character starts */
+                char word[256];
+                size_t wl = 0, nc = 0;
+                size_t unit_of[128];
+                bool fits = true;
+                for (size_t k = i; k < j && fits; k++) {
+                    char tmp[4];
+                    UChar32 c = u_tolower((UChar32)u[k].first);
+                    size_t cl = tb_utf8_put(tmp, (unsigned)c);
+                    if (wl + cl >= sizeof word || nc >= 128) fits = false;
+                    else {
+                        memcpy(word + wl, tmp, cl);
+                        wl += cl;
+                        unit_of[nc++] = k;
+                    }
+                }
+                char hy[262];
+                char **rep = NULL;
+                int *pos = NULL, *cut = NULL;
+                if (fits && !hnj_hyphen_hyphenate3(d, word, (int)wl, hy, NULL, &rep, &pos, &cut, 2, 3, 2, 2)) {
+                    for (size_t c = 0; c + 1 < nc; c++)
+                        if ((hy[c] & 1) && !(rep && rep[c])) u[unit_of[c + 1]].hyph = true;
+                }
+                if (rep) {
+                    for (size_t c = 0; c < nc; c++) free(rep[c]);
+                    free(rep);
+                }
+                free(pos);
+                free(cut);
+            }
+        }
+        i = j;
+    }
+}
+
 /* ---- units and gaps ------------------------------------------------------ */
 
 static bool in_group_ruby(const tb_para *p, uint32_t b) {
@@ -263,6 +347,7 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         i = j;
     }
     /* breaks: ICU, then kinsoku, nobr and ruby groups */
+    bool korean = p->lang && !strncmp(p->lang, "ko", 2) && (p->lang[2] == 0 || p->lang[2] == '-');
     for (size_t k = 1; k < n; k++) {
         unit *u = &br->u[k], *v = &br->u[k - 1];
         uint8_t ok = 0;
@@ -279,8 +364,10 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
                     is_latin(u->first);
         bool unit = ((v->last >= '0' && v->last <= '9') || (v->last >= 0xFF10 && v->last <= 0xFF19)) &&
                     IN(u->first, COUNTERS);
+        /* Korean breaks between words (at spaces), not between syllables */
+        bool hangul = korean && v->last >= 0xAC00 && v->last <= 0xD7A3 && u->first >= 0xAC00 && u->first <= 0xD7A3;
         u->brk = hard || (ok && !tb_kinsoku_no_start(u->first) && !tb_kinsoku_no_end(v->last) && !nobr &&
-                          !hyph && !unit && !in_group_ruby(p, u->b0));
+                          !hyph && !unit && !hangul && !in_group_ruby(p, u->b0));
         /* no space is added inside unbreakable sequences, after opening or
         ** before closing brackets, or around 、。・!? (3.1.11) */
         /* space is spread only where a CJK character meets its neighbour:
@@ -288,6 +375,7 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         u->spreadable = u->brk && !hard && v->cls == J_NORMAL && u->cls == J_NORMAL && (v->cjk || u->cjk) &&
                         !(v->last == '!' || v->last == '?' || v->last == 0xFF01 || v->last == 0xFF1F);
     }
+    hyphenate(br, sp, br->u, n);
     /* gaps: aki between neighbours (3.1.4) and kana–Latin ¼ em (3.2.6) */
     for (size_t k = 0; k < n; k++) br->gp[k] = (gap){0, 0, 0, false};
     for (size_t k = 1; k < n; k++) {
@@ -295,7 +383,8 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         gap *g = &br->gp[k];
         if (b->hard) continue;
         bool b_closing = b->cls == J_CLOSE || b->cls == J_COMMA || b->cls == J_STOP;
-        if (b_closing) g->nat = 0;                         /* 」」 」。 solid */
+        if (a->cls == J_SPACE || b->cls == J_SPACE) g->nat = 0; /* a word space is room enough */
+        else if (b_closing) g->nat = 0;                    /* 」」 」。 solid */
         else if (a->cls == J_OPEN && b->cls == J_OPEN) g->nat = 0; /* 「「 solid */
         else if (a->after > 0 && b->before > 0) g->nat = fmaxf(a->after, b->before); /* 」「 ½ em */
         else g->nat = a->after + b->before;
@@ -373,8 +462,20 @@ static span_sum measure(const unit *u, const gap *g, size_t k, size_t e, bool pa
 
 static bool hangs(const unit *u, bool hang) { return hang && (u->cls == J_COMMA || u->cls == J_STOP); }
 
+/* The hyphen added at a hyphenation point: its glyph and advance in the
+** face and size of unit I's run (U+2010 where the font has it). */
+static bool hyphen_glyph(const tb_shaped *sp, const unit *ui, uint32_t *gid, float *adv) {
+    const tb_srun *r = &sp->runs[sp->g[ui->g1 - 1].run];
+    uint32_t g = tb_face_glyph(r->face, 0x2010);
+    if (!g) g = tb_face_glyph(r->face, '-');
+    if (!g) return false;
+    *gid = g;
+    *adv = (float)hb_font_get_glyph_h_advance(tb_face_hb_font(r->face), g) * r->size / (float)tb_face_upem(r->face);
+    return true;
+}
+
 static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line *L, size_t k, size_t e,
-                      bool para_start, bool last, const tb_break_opts *o) {
+                      bool para_start, bool last, const tb_break_opts *o, bool hyphen) {
     unit *u = br->u;
     gap *g = br->gp;
     /* scratch is sized for the whole paragraph in tb_break_para */
@@ -383,6 +484,10 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
     float lead = para_start ? o->indent + u[k].before : 0;
     span_sum s = measure(u, g, k, e, false);
     float target = o->measure - lead;
+    uint32_t hgid = 0;
+    float hadv = 0;
+    if (hyphen && !hyphen_glyph(sp, &u[e - 1], &hgid, &hadv)) hyphen = false;
+    target -= hadv;
     bool hang_last = e > k + 1 && hangs(&u[e - 1], o->hang);
     if (hang_last) target += u[e - 1].w;
     float delta = target - s.nat;
@@ -447,7 +552,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
     else if (o->align == TB_ALIGN_END) x += target - (width - lead);
     if ((o->align == TB_ALIGN_CENTER || o->align == TB_ALIGN_END) && x < lead) x = lead;
     size_t ng = u[e - 1].g1 - u[k].g0;
-    tb_lglyph *gl = TB_NEWN(a, tb_lglyph, ng);
+    tb_lglyph *gl = TB_NEWN(a, tb_lglyph, ng + 1); /* + a hyphen */
     size_t runs = 1; /* a new line run wherever the shaped run changes */
     for (size_t i = u[k].g0 + 1; i < u[e - 1].g1; i++) runs += sp->g[i].run != sp->g[i - 1].run;
     const tb_para *para = sp->para;
@@ -501,6 +606,14 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         x += u[i].w + aw[i];
         br->uxe[i] = x;
         L->runs[L->nruns - 1].x1 = x;
+    }
+    if (hyphen) {
+        /* the added hyphen stands for no text: extraction keeps the word whole */
+        tb_lrun *lr = &L->runs[L->nruns - 1];
+        gl[gi++] = (tb_lglyph){hgid, x, 0, hadv, u[e - 1].b1, 0};
+        lr->n++;
+        x += hadv;
+        lr->x1 = x;
     }
     L->width = x;
     /* emphasis dots (傍点): one over (vertical: right of) each character
@@ -627,11 +740,18 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
         while (!para_start && k < n && u[k].cls == J_SPACE && !u[k].hard) k++;
         if (k >= n) break;
         float lead = para_start ? o->indent + u[k].before : 0;
-        size_t cand = 0, e = k + 1;
+        size_t cand = 0, hcand = 0, e = k + 1;
         bool hard = false, over = false;
         float nat = u[k].w, shrink = u[k].cls == J_SPACE ? fmaxf(0, u[k].w - 0.25f * u[k].em) : 0;
         for (; e < n; e++) {
             if (u[e].hard) { cand = e; hard = true; break; }
+            if (u[e].hyph && !u[e].brk) {
+                /* a hyphenation point: fits with its hyphen? */
+                uint32_t hg;
+                float ha = 0;
+                hyphen_glyph(sp, &u[e - 1], &hg, &ha);
+                if (nat + ha - shrink <= o->measure - lead + 0.01f) hcand = e;
+            }
             if (u[e].brk) {
                 /* the line [k, e) without trailing spaces */
                 size_t t = e;
@@ -655,6 +775,21 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
             span_sum s = measure(u, g, k, n, false);
             if (s.nat - s.shrink <= o->measure - lead + 0.01f) cand = n;
         }
+        /* hyphenate only where the line at the last break would be loose
+        ** (more than 3 em to spread) or where nothing else fits */
+        bool hyph_here = false;
+        if (hcand > cand && cand < n && !hard) {
+            float slack = 0;
+            if (cand) {
+                size_t t = cand;
+                while (t > k + 1 && u[t - 1].cls == J_SPACE) t--;
+                slack = o->measure - lead - measure(u, g, k, t, false).nat;
+            }
+            if (!cand || slack > 3.0f * u[k].em) {
+                cand = hcand;
+                hyph_here = true;
+            }
+        }
         if (!cand) {
             /* nothing fits: break where the line overflows (emergency) */
             float w = 0;
@@ -676,7 +811,7 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
         tb_line *L = &out->v[out->n++];
         memset(L, 0, sizeof *L);
         bool last = cand >= n || (cand < n && u[cand].hard);
-        emit_line(br, a, sp, L, k, end, para_start, last, o);
+        emit_line(br, a, sp, L, k, end, para_start, last, o, hyph_here);
         L->hard = cand < n && u[cand].hard;
         if (over) L->overfull = true;
         if (L->overfull && !warned) {
