@@ -46,6 +46,8 @@ typedef struct gap {        /* between unit i-1 and unit i */
 /* A ruby on the units [u0, u1) of the paragraph (JLREQ 3.3). */
 typedef struct rplace {
     size_t u0, u1;
+    size_t merge_to;        /* jukugo: this ruby carries readings [i, merge_to) */
+    bool merged;            /* jukugo: set by an earlier ruby of its word */
     float rw;               /* pt: the reading's width */
     float oL, oR;           /* pt: overhang onto the neighbours (3.3.8) */
     float rsize;            /* pt: ruby size */
@@ -288,6 +290,12 @@ static bool in_group_ruby(const tb_para *p, uint32_t b) {
     return false;
 }
 
+static bool in_merged(const tb_breaker *br, const tb_para *p, uint32_t b) {
+    for (size_t i = 0; i < p->nruby; i++)
+        if (br->rp[i].merge_to && b > p->ruby[i].start && b < p->ruby[br->rp[i].merge_to - 1].end) return true;
+    return false;
+}
+
 static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
     const tb_para *p = sp->para;
     if (br->ucap < sp->ng + 1) {
@@ -346,6 +354,33 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         else if (u->cls != J_SPACE) u->cls = J_NORMAL;
         i = j;
     }
+    if (br->rpcap < p->nruby + 1) {
+        br->rpcap = p->nruby + 1;
+        br->rp = realloc(br->rp, br->rpcap * sizeof *br->rp);
+        if (!br->rp) abort();
+    }
+    for (size_t i = 0; i < p->nruby; i++) memset(&br->rp[i], 0, sizeof br->rp[i]);
+    /* jukugo ruby (3.3.7): the mono readings of one word stay mono while
+    ** each fits its character; when one is longer, the word's readings are
+    ** set together over the whole word, as one group */
+    for (size_t i = 0; i < p->nruby; i++) {
+        if (!p->ruby[i].jukugo || (i && p->ruby[i - 1].jukugo)) continue;
+        size_t j = i;
+        while (j < p->nruby && p->ruby[j].jukugo) j++; /* [i, j] is the word */
+        if (j >= p->nruby) continue;
+        bool overflow = false;
+        for (size_t k = i; k <= j; k++) {
+            const tb_shaped *rs = sp->rt ? sp->rt[k] : NULL;
+            float rw = 0, bw = 0;
+            for (size_t g = 0; rs && g < rs->ng; g++) rw += rs->g[g].adv;
+            for (size_t g = 0; g < sp->ng; g++)
+                if (sp->g[g].cluster >= p->ruby[k].start && sp->g[g].cluster < p->ruby[k].end) bw += sp->g[g].adv;
+            overflow |= rw > bw + 0.01f;
+        }
+        if (overflow) br->rp[i].merge_to = j + 1; /* ruby i carries readings i..j */
+        for (size_t k = i + 1; overflow && k <= j; k++) br->rp[k].merged = true;
+        i = j;
+    }
     /* breaks: ICU, then kinsoku, nobr and ruby groups */
     bool korean = p->lang && !strncmp(p->lang, "ko", 2) && (p->lang[2] == 0 || p->lang[2] == '-');
     for (size_t k = 1; k < n; k++) {
@@ -367,7 +402,7 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         /* Korean breaks between words (at spaces), not between syllables */
         bool hangul = korean && v->last >= 0xAC00 && v->last <= 0xD7A3 && u->first >= 0xAC00 && u->first <= 0xD7A3;
         u->brk = hard || (ok && !tb_kinsoku_no_start(u->first) && !tb_kinsoku_no_end(v->last) && !nobr &&
-                          !hyph && !unit && !hangul && !in_group_ruby(p, u->b0));
+                          !hyph && !unit && !hangul && !in_group_ruby(p, u->b0) && !in_merged(br, p, u->b0));
         /* no space is added inside unbreakable sequences, after opening or
         ** before closing brackets, or around 、。・!? (3.1.11) */
         /* space is spread only where a CJK character meets its neighbour:
@@ -402,24 +437,21 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
     /* ruby: a reading longer than its base overhangs kana or punctuation
     ** next to it by up to one ruby character, never kanji (3.3.8); what is
     ** left spreads the base 1:2:1 (3.3.6) */
-    if (br->rpcap < p->nruby + 1) {
-        br->rpcap = p->nruby + 1;
-        br->rp = realloc(br->rp, br->rpcap * sizeof *br->rp);
-        if (!br->rp) abort();
-    }
     for (size_t i = 0; i < p->nruby; i++) {
         const tb_ruby *r = &p->ruby[i];
         rplace *rp = &br->rp[i];
-        memset(rp, 0, sizeof *rp);
+        if (rp->merged) { rp->u0 = rp->u1 = 0; continue; }
+        uint32_t r_end = rp->merge_to ? p->ruby[rp->merge_to - 1].end : r->end;
         size_t u0 = 0;
         while (u0 < n && br->u[u0].b0 < r->start) u0++;
         size_t u1 = u0;
-        while (u1 < n && br->u[u1].b0 < r->end) u1++;
+        while (u1 < n && br->u[u1].b0 < r_end) u1++;
         rp->u0 = u0;
         rp->u1 = u1;
         const tb_shaped *rs = sp->rt ? sp->rt[i] : NULL;
         if (u0 >= u1 || !rs) { rp->u1 = rp->u0; continue; }
-        for (size_t g = 0; g < rs->ng; g++) rp->rw += rs->g[g].adv;
+        for (size_t m = i; m < (rp->merge_to ? rp->merge_to : i + 1); m++)
+            for (size_t g = 0; sp->rt[m] && g < sp->rt[m]->ng; g++) rp->rw += sp->rt[m]->g[g].adv;
         rp->rsize = rs->nruns ? rs->runs[0].size : br->u[u0].em / 2;
         float bw = 0;
         for (size_t k = u0; k < u1; k++) bw += br->u[k].w + (k > u0 ? br->gp[k].nat : 0);
@@ -559,7 +591,8 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
     size_t nr_here = 0;
     for (size_t i = 0; i < para->nruby; i++)
         if (br->rp[i].u0 < br->rp[i].u1 && br->rp[i].u0 >= k && br->rp[i].u1 <= e)
-            nr_here += sp->rt[i]->nruns ? sp->rt[i]->nruns : 0;
+            for (size_t m = i; m < (br->rp[i].merge_to ? br->rp[i].merge_to : i + 1); m++)
+                nr_here += sp->rt[m]->nruns;
     runs += nr_here;
     bool dots = sp->boten && sp->boten->ng;
     if (dots) runs += sp->boten->nruns;
@@ -660,13 +693,16 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         if (!(rp->u0 < rp->u1 && rp->u0 >= k && rp->u1 <= e)) continue;
         const tb_shaped *rs = sp->rt[i];
         if (!rs->ng) continue;
+        size_t last_r = rp->merge_to ? rp->merge_to : i + 1; /* readings [i, last_r) */
         float bx0 = br->ux[rp->u0], bx1 = br->uxe[rp->u1 - 1], bw = bx1 - bx0;
         /* where each glyph goes: over a wider base, 1:2:1 between the
         ** reading's clusters (mono ruby: centred); over a narrower base,
         ** from the overhang on the left */
         size_t nclus = 0;
-        for (size_t g = 0; g < rs->ng; g++) nclus += g == 0 || rs->g[g].cluster != rs->g[g - 1].cluster;
-        bool mono = para->ruby[i].mono || nclus < 2;
+        for (size_t m = i; m < last_r; m++)
+            for (size_t g = 0; g < sp->rt[m]->ng; g++)
+                nclus += g == 0 || sp->rt[m]->g[g].cluster != sp->rt[m]->g[g - 1].cluster;
+        bool mono = (para->ruby[i].mono && !rp->merge_to) || nclus < 2;
         float rx, pad = 0;
         if (rp->rw >= bw - 0.01f) rx = bx0 - rp->oL - fmaxf(0, (rp->rw - bw - rp->oL - rp->oR) / 2);
         else if (mono) rx = bx0 + (bw - rp->rw) / 2;
@@ -675,6 +711,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         float ry = -(0.88f * base_size + 0.12f * rp->rsize + 0.05f * base_size);
         L->ascent = fmaxf(L->ascent, 0.88f * base_size + rp->rsize + 0.05f * base_size);
         size_t gstart = 0;
+        for (size_t m = i; m < last_r; m++, rs = m < last_r ? sp->rt[m] : rs)
         for (size_t r = 0; r < rs->nruns; r++) {
             const tb_srun *sr = &rs->runs[r];
             tb_lrun *lr = &L->runs[L->nruns++];
@@ -687,7 +724,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
             lr->ntext = rs->para->len;
             lr->ruby = true;
             lr->orient = sr->orient;
-            lr->st = para->ruby[i].st;
+            lr->st = para->ruby[m].st;
             lr->n = sr->g1 - sr->g0;
             lr->g = TB_NEWN(a, tb_lglyph, lr->n);
             float px = rx;

@@ -210,6 +210,8 @@ static void snap(pg *p) {
 
 static float line_pitch(const pg *p, const tb_sblock *sb, const tb_line *L) {
     float need = (L->ascent + L->descent) * 1.15f;
+    /* room for ruby on every line, so that lines with ruby keep the pitch */
+    if (p->l->ruby_reserve) need = fmaxf(need, (0.88f + 0.05f + 0.5f + 0.12f) * sb->size * 1.15f);
     float pitch = sb->leading > need ? sb->leading : need;
     float g = grid(p);
     /* text set at the grid's pitch or closer takes exactly one grid line */

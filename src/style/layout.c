@@ -222,7 +222,7 @@ static void check_attrs(reader *r) {
 static void read_page(reader *r) {
     tb_layout *l = r->l;
     r->allowed = " size orientation width height bleed binding facing hang-punctuation writing-mode "
-                 "pdfx ink-limit marks furigana-style ";
+                 "pdfx ink-limit marks furigana-style ruby ruby-space ";
     check_attrs(r);
     const char *size = attr(r, "size");
     float w = 210 * MM, h = 297 * MM;
@@ -253,6 +253,16 @@ static void read_page(reader *r) {
     if (fs) {
         if (!strcmp(fs, "parentheses")) l->furigana_parens = true;
         else if (strcmp(fs, "ruby")) bad(r, "furigana-style", fs, "say ruby or parentheses");
+    }
+    const char *rb = attr(r, "ruby");
+    if (rb) {
+        if (!strcmp(rb, "jukugo")) l->ruby_jukugo = true;
+        else if (strcmp(rb, "mono")) bad(r, "ruby", rb, "say mono or jukugo");
+    }
+    const char *rs = attr(r, "ruby-space");
+    if (rs) {
+        if (!strcmp(rs, "reserve")) l->ruby_reserve = true;
+        else if (strcmp(rs, "grow")) bad(r, "ruby-space", rs, "say grow or reserve");
     }
     const char *wm = attr(r, "writing-mode");
     if (wm) {

@@ -111,6 +111,9 @@ typedef struct tb_layout {
     tb_rule *rules;
     size_t nrules;
     bool hang_punct;           /* ぶら下がり of 、。 at line end */
+    bool ruby_jukugo;          /* mono ruby of a word set as 熟語ルビ */
+    bool ruby_reserve;         /* every line keeps room for ruby (else only
+                                  lines carrying ruby grow) */
     bool furigana_parens;      /* <page furigana-style="parentheses">: automatic
                                   readings as 漢字（かんじ）, not ruby (src/furigana) */
     bool vertical;             /* writing-mode vertical-rl (縦書き): lines top to

@@ -377,7 +377,7 @@ static void flatten(st *s, const tb_node *n, const istyle *parent) {
                         if (t->el == TB_EL_TEXT) memcpy(r + k, t->text, t->ntext), k += t->ntext;
                     reading = r;
                 }
-                s->ruby[s->nruby++] = (tb_ruby){(uint32_t)base, (uint32_t)s->len, reading, false,
+                s->ruby[s->nruby++] = (tb_ruby){(uint32_t)base, (uint32_t)s->len, reading, false, false,
                                                 sadd(s, "RT", ruby_st, c)};
                 base = s->len;
                 nrt++;
@@ -387,7 +387,10 @@ static void flatten(st *s, const tb_node *n, const istyle *parent) {
             }
         }
         if (nrt > 1)
-            for (size_t i = s->nruby - (size_t)nrt; i < s->nruby; i++) s->ruby[i].mono = true;
+            for (size_t i = s->nruby - (size_t)nrt; i < s->nruby; i++) {
+                s->ruby[i].mono = true;
+                s->ruby[i].jukugo = s->l->ruby_jukugo && i + 1 < s->nruby; /* joins the next */
+            }
         (void)nbase_segs;
         return;
     }

@@ -45,6 +45,8 @@ typedef struct tb_ruby {
     uint32_t start, end;
     const char *text;         /* the reading, UTF-8 */
     bool mono;                /* one reading per base character */
+    bool jukugo;              /* mono readings of one word set together
+                                 when one overflows its character (熟語ルビ) */
     int st;                   /* its RT structure element */
 } tb_ruby;
 

@@ -39,7 +39,7 @@ static tb_para *para(tb_arena *a, const char *text, bool vertical) {
 static void add_ruby(tb_arena *a, tb_para *p, const char *base, const char *reading, bool mono) {
     const char *at = strstr(p->text, base);
     tb_ruby *r = tb_arena_grow(a, p->ruby, p->nruby, p->nruby + 1, sizeof *r);
-    r[p->nruby] = (tb_ruby){(uint32_t)(at - p->text), (uint32_t)(at - p->text + strlen(base)), reading, mono, -1};
+    r[p->nruby] = (tb_ruby){(uint32_t)(at - p->text), (uint32_t)(at - p->text + strlen(base)), reading, mono, false, -1};
     p->ruby = r;
     p->nruby++;
 }
