@@ -66,6 +66,7 @@ struct tb_breaker {
     bool hyph_tried[NHYPH];
     rplace *rp; size_t rpcap;
     float *ux, *uxe; size_t uxcap; /* unit box start/end x while placing a line */
+    size_t *ugl; /* index in the line's glyphs of each unit's first glyph */
     struct { char loc[32]; UBreakIterator *it; } cache[8];
     size_t ncache;
     /* scratch, reused */
@@ -86,7 +87,7 @@ void tb_breaker_free(tb_breaker *br) {
     for (size_t i = 0; i < br->ncache; i++) ubrk_close(br->cache[i].it);
     free(br->u); free(br->gp); free(br->u16); free(br->u16_byte); free(br->ok);
     free(br->adj_w); free(br->adj_g);
-    free(br->rp); free(br->ux); free(br->uxe);
+    free(br->rp); free(br->ux); free(br->uxe); free(br->ugl);
     for (int i = 0; i < NHYPH; i++)
         if (br->hyph[i]) hnj_hyphen_free(br->hyph[i]);
     free(br);
@@ -604,6 +605,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
     for (size_t i = k; i < e; i++) {
         if (i > k) x += g[i].nat + ag[i];
         br->ux[i] = x;
+        br->ugl[i] = gi;
         float pen = x + u[i].shift;
         for (uint32_t j = u[i].g0; j < u[i].g1; j++) {
             const tb_sglyph *sg = &sp->g[j];
@@ -639,6 +641,46 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         x += u[i].w + aw[i];
         br->uxe[i] = x;
         L->runs[L->nruns - 1].x1 = x;
+    }
+    /* bidi (UAX #9 L2): from the highest level down to 1, every maximal
+    ** span of units at that level or above is reversed, here by mirroring
+    ** the units' boxes within the span (a unit's glyphs move with it); a
+    ** right-to-left paragraph mirrors over the whole measure, so its lines
+    ** start at the right */
+    uint8_t maxlv = 0;
+    for (size_t i = k; i < e; i++) {
+        uint8_t lv = sp->runs[sp->g[u[i].g0].run].level;
+        if (lv > maxlv) maxlv = lv;
+    }
+    if (maxlv || sp->base_level) {
+        size_t end_gi = gi;
+        for (uint8_t lvl = maxlv; lvl >= 1; lvl--) {
+            for (size_t i = k; i < e;) {
+                if (sp->runs[sp->g[u[i].g0].run].level < lvl) { i++; continue; }
+                size_t j = i;
+                while (j < e && sp->runs[sp->g[u[j].g0].run].level >= lvl) j++;
+                float X0 = br->ux[i], X1 = br->uxe[j - 1];
+                float lo = 1e9f, hi = -1e9f;
+                for (size_t m = i; m < j; m++) lo = fminf(lo, br->ux[m]), hi = fmaxf(hi, br->uxe[m]);
+                X0 = lo, X1 = hi;
+                if (lvl == 1 && sp->base_level && i == k && j == e) X0 = 0, X1 = o->measure;
+                for (size_t m = i; m < j; m++) {
+                    float shift = X0 + X1 - br->uxe[m] - br->ux[m];
+                    size_t g1 = m + 1 < e ? br->ugl[m + 1] : end_gi;
+                    for (size_t q = br->ugl[m]; q < g1; q++) gl[q].x += shift;
+                    br->ux[m] += shift;
+                    br->uxe[m] += shift;
+                }
+                i = j;
+            }
+            if (lvl == 1) break;
+        }
+        for (size_t r = 0; r < L->nruns; r++) { /* extents of the runs, for links */
+            tb_lrun *lr = &L->runs[r];
+            float lo = 1e9f, hi = -1e9f;
+            for (size_t q = 0; q < lr->n; q++) lo = fminf(lo, lr->g[q].x), hi = fmaxf(hi, lr->g[q].x + lr->g[q].adv);
+            if (lr->n) lr->x0 = lo, lr->x1 = hi;
+        }
     }
     if (hyphen) {
         /* the added hyphen stands for no text: extraction keeps the word whole */
@@ -764,7 +806,8 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
         br->adj_g = realloc(br->adj_g, br->adjcap * sizeof(float));
         br->ux = realloc(br->ux, br->uxcap * sizeof(float));
         br->uxe = realloc(br->uxe, br->uxcap * sizeof(float));
-        if (!br->adj_w || !br->adj_g || !br->ux || !br->uxe) abort();
+        br->ugl = realloc(br->ugl, br->uxcap * sizeof(size_t));
+        if (!br->adj_w || !br->adj_g || !br->ux || !br->uxe || !br->ugl) abort();
     }
     unit *u = br->u;
     gap *g = br->gp;

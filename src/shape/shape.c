@@ -4,6 +4,7 @@
 #include "shape.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/ubidi.h>
 #include "../base/jclass.h"
 #include "../base/utf8.h"
 
@@ -339,6 +340,44 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         n++;
     }
     sh->offs[n] = p->len;
+    /* bidi levels (UAX #9, ICU), only where right-to-left text occurs */
+    uint8_t *level = TB_NEWN(a, uint8_t, n + 1);
+    uint8_t base = 0;
+    bool rtl_text = false;
+    for (size_t k = 0; k < n && !rtl_text; k++) {
+        UCharDirection d = u_charDirection((UChar32)sh->cps[k]);
+        rtl_text = d == U_RIGHT_TO_LEFT || d == U_RIGHT_TO_LEFT_ARABIC;
+    }
+    if (rtl_text) {
+        UChar *u16 = malloc((2 * n + 1) * sizeof *u16);
+        int32_t *cp_of = malloc((2 * n + 1) * sizeof *cp_of);
+        int32_t m = 0;
+        for (size_t k = 0; k < n && u16 && cp_of; k++) {
+            if (sh->cps[k] >= 0x10000) {
+                cp_of[m] = (int32_t)k, u16[m++] = (UChar)(0xD800 + ((sh->cps[k] - 0x10000) >> 10));
+                cp_of[m] = (int32_t)k, u16[m++] = (UChar)(0xDC00 + ((sh->cps[k] - 0x10000) & 0x3FF));
+            } else {
+                cp_of[m] = (int32_t)k, u16[m++] = (UChar)sh->cps[k];
+            }
+        }
+        UErrorCode e = U_ZERO_ERROR;
+        UBiDi *bidi = u16 && cp_of ? ubidi_open() : NULL;
+        /* the paragraph's direction: its language if Arabic, Hebrew, Persian
+        ** or Urdu, else its first strong character */
+        const char *pl = p->lang ? p->lang : "";
+        UBiDiLevel para = (!strncmp(pl, "ar", 2) || !strncmp(pl, "he", 2) || !strncmp(pl, "fa", 2) ||
+                           !strncmp(pl, "ur", 2)) ? 1 : UBIDI_DEFAULT_LTR;
+        if (bidi) ubidi_setPara(bidi, u16, m, para, NULL, &e);
+        if (bidi && U_SUCCESS(e)) {
+            const UBiDiLevel *lv = ubidi_getLevels(bidi, &e);
+            base = ubidi_getParaLevel(bidi) & 1;
+            for (int32_t k = 0; lv && k < m; k++) level[cp_of[k]] = lv[k];
+        }
+        if (bidi) ubidi_close(bidi);
+        free(u16);
+        free(cp_of);
+    }
+    out->base_level = base;
     /* Common/Inherited take the script of the run before (or after) */
     hb_script_t last = HB_SCRIPT_INVALID;
     for (size_t i = 0; i < n; i++) {
@@ -405,7 +444,7 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         ** in the run if the face has it */
         size_t j = i + 1;
         while (j < n && sh->offs[j] < sp->end && !invisible(sh->cps[j]) &&
-               sh->script_of[j] == sh->script_of[i] && orient[j] == orient[i]) {
+               sh->script_of[j] == sh->script_of[i] && orient[j] == orient[i] && level[j] == level[i]) {
             /* keep the face while it has the character; prefer the chain's
             ** first face when it has it again (fallback only where needed) */
             if (!tb_face_glyph(c->faces[fi], sh->cps[j])) break;
@@ -418,7 +457,9 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         hb_buffer_clear_contents(sh->buf);
         hb_buffer_add_utf8(sh->buf, p->text, (int)p->len, sh->offs[i], (int)(sh->offs[j] - sh->offs[i]));
         tb_orient ori = orient[i];
-        hb_buffer_set_direction(sh->buf, ori == TB_OR_UPRIGHT ? HB_DIRECTION_TTB : HB_DIRECTION_LTR);
+        bool rtl = level[i] & 1;
+        hb_buffer_set_direction(sh->buf, ori == TB_OR_UPRIGHT ? HB_DIRECTION_TTB
+                                         : rtl ? HB_DIRECTION_RTL : HB_DIRECTION_LTR);
         hb_buffer_set_script(sh->buf, sh->script_of[i]);
         hb_buffer_set_language(sh->buf, hb_language_from_string(sp->lang ? sp->lang : p->lang, -1));
         hb_buffer_set_cluster_level(sh->buf, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
@@ -438,7 +479,7 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         float scale = sp->size / (float)tb_face_upem(face);
         tb_srun *r = &runs[nr];
         *r = (tb_srun){face, sp->size, c->fake_bold, sp, sh->offs[i], sh->offs[j], (uint32_t)ng, 0, sh->script_of[i],
-                       ori};
+                       ori, 0};
         float tcy_w = 0, tcy_pen = 0;
         if (ori == TB_OR_TCY)
             for (unsigned k = 0; k < len; k++) tcy_w += (float)pos[k].x_advance * scale;
@@ -495,6 +536,27 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
             }
         }
         r->g1 = (uint32_t)ng;
+        r->level = level[i];
+        if (rtl && r->g1 - r->g0 > 1) {
+            /* HarfBuzz gives right-to-left glyphs in visual order: put the
+            ** clusters in logical order (break works on that), each
+            ** cluster's glyphs kept in their visual order; break lays a
+            ** cluster out from its left edge and moves whole clusters */
+            size_t cnt = r->g1 - r->g0;
+            tb_sglyph *tmp = malloc(cnt * sizeof *tmp);
+            if (tmp) {
+                size_t w = 0;
+                for (size_t e2 = r->g1; e2 > r->g0;) {
+                    size_t b2 = e2 - 1;
+                    while (b2 > r->g0 && g[b2 - 1].cluster == g[e2 - 1].cluster) b2--;
+                    memcpy(tmp + w, g + b2, (e2 - b2) * sizeof *tmp);
+                    w += e2 - b2;
+                    e2 = b2;
+                }
+                memcpy(g + r->g0, tmp, cnt * sizeof *tmp);
+                free(tmp);
+            }
+        }
         nr++;
         i = j;
     }

@@ -52,6 +52,8 @@ typedef struct tb_srun {
     uint32_t g0, g1;      /* glyphs [g0, g1) */
     hb_script_t script;
     tb_orient orient;
+    uint8_t level;        /* bidi embedding level (odd: right to left); the
+                             glyphs of every run are in logical order */
 } tb_srun;
 
 typedef struct tb_shaped tb_shaped;
@@ -63,6 +65,7 @@ struct tb_shaped {
     size_t nruns;
     tb_shaped **rt;        /* para->nruby readings, shaped at ruby size */
     tb_shaped *boten;      /* the emphasis dot (﹅), when a span asks for it */
+    uint8_t base_level;    /* paragraph direction: 1 right to left */
 };
 
 /* A styled block with its shaped text; mirrors the tb_sblock tree. */
