@@ -3,6 +3,8 @@
 #                 the HTML twins out/*.html, out/index.html and out/guides.json
 #   make check    build and run every test
 #   make bench    measure speed;   make fuzz   run the fuzzers for a set time
+#   make install  bin/tebiki, its man page, bash completion, the schema, layouts and font
+#                 catalogue under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local);  make uninstall
 
 # Debian packages the build, the guides and the tests need.
 DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-dev \
@@ -30,14 +32,15 @@ LIBOBJ  := $(LIBSRC:src/%.c=build/obj/%.o)
 GUIDES  := $(sort $(wildcard content/*/*.xml))
 PDFS    := $(foreach g,$(GUIDES),out/$(word 2,$(subst /, ,$(g))).$(basename $(notdir $(g))).pdf)
 
-.PHONY: all deps tool guides check clean bench fuzz
+.PHONY: all deps tool guides check clean bench fuzz install uninstall
 .DELETE_ON_ERROR:
 
 all: deps tool guides html index
 
 # Install what is missing when root; otherwise print the one apt-get line.
 deps:
-	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	@have=" $$(dpkg-query -W -f='$${db:Status-Abbrev} $${Package}\n' $(DEBS) 2>/dev/null | sed -n 's/^ii *//p' | tr '\n' ' ')"; \
+	missing=$$(for p in $(DEBS); do case "$$have" in *" $$p "*) ;; *) echo $$p;; esac; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing:" $$missing; \
@@ -61,6 +64,16 @@ build/obj/%.o: src/%.c
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(OBJ:.o=.d)
+
+# The share folder is compiled into main.o (TEBIKI_SHARE_DIR): build/prefix
+# remembers the PREFIX it was built for, so that `make install PREFIX=/usr`
+# after a plain `make` rebuilds the driver for /usr.
+build/prefix: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+build/obj/main.o build/asan/main.o: build/prefix
+.PHONY: FORCE
+FORCE:
 
 PRINTS  := $(PDFS:.pdf=.print.pdf)
 
@@ -146,6 +159,40 @@ check: deps tool $(UNIT_BIN) bin/tebiki-asan $(UNIT_ASAN)
 clean:
 	rm -rf build bin out
 
+# ---- install: the binary finds its data in $(PREFIX)/share/tebiki (or
+# $TEBIKI_SHARE) when the working folder has no layouts/, fonts/, schema/.
+BINDIR   = $(PREFIX)/bin
+SHAREDIR = $(PREFIX)/share/tebiki
+MANDIR   = $(PREFIX)/share/man/man1
+BASHDIR  = $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
+
+install: tool
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/schema $(DESTDIR)$(SHAREDIR)/layouts \
+	  $(DESTDIR)$(SHAREDIR)/fonts $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHDIR)
+	$(INSTALL) -m 755 bin/tebiki $(DESTDIR)$(BINDIR)/tebiki
+	$(INSTALL) -m 644 schema/guide.rng $(DESTDIR)$(SHAREDIR)/schema/guide.rng
+	$(INSTALL) -m 644 $(wildcard layouts/*.xml) $(DESTDIR)$(SHAREDIR)/layouts/
+	$(INSTALL) -m 644 fonts/catalogue.xml $(DESTDIR)$(SHAREDIR)/fonts/catalogue.xml
+	$(INSTALL) -m 644 doc/tebiki.1 $(DESTDIR)$(MANDIR)/tebiki.1
+	$(INSTALL) -m 644 share/bash-completion/completions/tebiki $(DESTDIR)$(BASHDIR)/tebiki
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tebiki $(DESTDIR)$(MANDIR)/tebiki.1 $(DESTDIR)$(BASHDIR)/tebiki
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+# ---- bench: bench/run builds each case BENCH_RUNS times (median wall time,
+# pages/s, peak RSS of the child from getrusage) and prints a table;
+# bench/README.md records the figures and where the time goes.
+BENCH_RUNS ?= 5
+bench: tool build/bench/runone
+	@bench/run $(BENCH_RUNS)
+
+build/bench/runone: bench/runone.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) -O2 -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -o $@ $<
+
 # ---- fuzz: libFuzzer targets (fuzz/README.md).  make fuzz builds them with
 # clang into build/fuzz/, seeds fuzz/corpus-guide/ (content/, tests/bad/, fuzz/seeds/)
 # and fuzz/corpus-layout/ (layouts/), then runs each target for FUZZ_SECONDS;
@@ -183,11 +230,14 @@ fuzz: $(FUZZ_BIN)
 	@for f in tests/bad/*.xml fuzz/seeds/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-guide/seed-$${f##*/}"; done; true
 	@for f in layouts/*.xml tests/bad/layouts/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-layout/seed-$${f##*/}"; done; true
 	@rc=0; for t in guide layout; do \
-	  echo "  FUZZ    $$t for $(FUZZ_SECONDS) s"; \
+	  echo "  FUZZ    $$t for $(FUZZ_SECONDS) s"; touch build/fuzz/.$$t.stamp; \
 	  nice -n 10 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -max_len=131072 -dict=fuzz/$$t.dict -artifact_prefix=build/fuzz/artifacts/$$t- \
 	    -print_final_stats=1 $(FUZZ_ARGS) fuzz/corpus-$$t > build/fuzz/$$t.log 2>&1 \
 	  || { rc=1; echo "fuzz_$$t found a problem: see build/fuzz/$$t.log and build/fuzz/artifacts/"; \
 	       grep -m3 -E 'ERROR|runtime error|Test unit written' build/fuzz/$$t.log; }; \
-	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' build/fuzz/$$t.log | tr '\n' ' '; echo; \
+	  { grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' build/fuzz/$$t.log \
+	    || grep -E '^#[0-9]+.*(DONE|cov:)' build/fuzz/$$t.log | tail -1; } | tr '\n' ' '; echo; \
+	  new=$$(find build/fuzz/artifacts -name "$$t-*" -newer build/fuzz/.$$t.stamp); \
+	  if [ -n "$$new" ]; then rc=1; echo "fuzz_$$t findings:" $$new; fi; \
 	done; exit $$rc

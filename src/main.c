@@ -11,9 +11,12 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/resource.h>
@@ -31,6 +34,8 @@
 #include "shape/shape.h"
 #include "style/layout.h"
 #include "style/style.h"
+#include "workflow/report.h"
+#include "workflow/watch.h"
 
 #define TEBIKI_VERSION "0.1.0"
 enum { MAX_PASSES = 5 };
@@ -44,6 +49,9 @@ typedef struct opts {
     const char *depfile;
     int verbose;
     bool html, html_only;     /* --html, --html-only: the HTML twin */
+    const char *report;       /* --report FILE.json: the quality report */
+    bool variant_set;         /* --variant given (check defaults to print) */
+    bool watch;               /* tebiki watch */
 } opts;
 
 /* What one process shares between guides. */
@@ -54,11 +62,16 @@ typedef struct tool {
     tb_shaper *shaper;
     tb_breaker *breaker;
     tb_furigana *furigana;    /* MeCab, opened by the first guide asking for furigana */
+    struct deps *collect;     /* when set, one() lists there what the guide read (watch) */
+    tb_report *report;        /* --report: one() records each guide's findings */
 } tool;
 
 static void usage(FILE *f) {
-    fputs("usage: tebiki build [options] FILE.xml...   build PDFs\n"
-          "       tebiki check [options] FILE.xml...   validate only; writes nothing\n"
+    fputs("usage: tebiki build [options] FILE.xml...   build PDFs (one line per PDF, then a summary)\n"
+          "       tebiki check [options] FILE.xml...   typeset and preflight in memory; writes no PDF\n"
+          "                                            (the print variant unless --variant is given)\n"
+          "       tebiki watch [options] [DIR]         build every guide in DIR (default content/), then\n"
+          "                                            rebuild the guides whose files change; Ctrl-C stops\n"
           "       tebiki index [-o DIR] FILE.xml...    DIR/index.html and DIR/guides.json: every\n"
           "                                            guide built in DIR (default out/)\n"
           "       tebiki --help | --version\n"
@@ -71,14 +84,22 @@ static void usage(FILE *f) {
           "  --layout NAME|FILE     use this layout instead of the guide's layout attribute\n"
           "  --layouts DIR          where layouts are found (default layouts/, then the share folder)\n"
           "  --fonts DIR            where the font catalogue is found (default fonts/, then share)\n"
-          "  -M FILE                write a make-style dependency file\n"
+          "  -M FILE                write a make-style dependency file (one guide; build only)\n"
+          "  --report FILE.json     write the quality report (overfull lines, missing glyphs,\n"
+          "                         images below print resolution, text near the trim, ...:\n"
+          "                         file, line, kind, message) and a summary line on stderr\n"
           "  --html                 also write the HTML twin <guide>.<name>.html beside the\n"
           "                         PDF, linking the web and print PDFs found there\n"
           "  --html-only            write only the HTML twin (no typesetting)\n"
-          "  -q, -v                 quieter, louder\n"
+          "  -q, -v                 quieter (no progress lines, no warnings), louder\n"
+          "\n"
+          "environment: SOURCE_DATE_EPOCH (dates in the PDF), TEBIKI_SHARE (the share folder,\n"
+          "default " TEBIKI_SHARE_DIR "), TEBIKI_CMYK_PROFILE (the press profile),\n"
+          "TEBIKI_MECAB_DICDIR, TEBIKI_KANJIDIC (furigana)\n"
           "\n"
           "exit status: 0 success (warnings allowed), 1 an error in a guide, layout or\n"
-          "font catalogue, 2 a usage error, 3 an I/O or internal failure.\n",
+          "font catalogue, 2 a usage error, 3 an I/O or internal failure; several guides:\n"
+          "the worst of them.  watch: 0 after Ctrl-C.\n",
           f);
 }
 
@@ -164,6 +185,19 @@ static void dep_add(deps *d, const char *f) {
     d->v[d->n++] = strdup(f);
 }
 
+/* What a guide read: the guide, its layout, the font catalogue, the font
+** files and images on its pages (those known so far when it failed). */
+static void collect_deps(tb_ctx *ctx, deps *d, const char *xml, const tb_layout *lay, const tb_pages *pages) {
+    dep_add(d, xml);
+    if (lay) dep_add(d, lay->file);
+    if (ctx->fonts) dep_add(d, tb_fontcat_path(ctx->fonts));
+    for (size_t i = 0; pages && i < pages->n; i++)
+        for (tb_item *it = pages->pages[i].first; it; it = it->next) {
+            if (it->kind == TB_IT_GLYPHS) dep_add(d, tb_face_path(it->u.glyphs.face));
+            if (it->kind == TB_IT_IMAGE) dep_add(d, it->u.image.path);
+        }
+}
+
 static bool write_deps(tb_ctx *ctx, const char *file, const char *target, deps *d) {
     size_t cap = 256, len = 0;
     char *s = malloc(cap);
@@ -239,6 +273,7 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
     tb_arena *a = tb_arena_new();
     int rc = EXIT_OK;
     deps d = {0};
+    const tb_pages *laid = NULL; /* for the report and watch */
     tb_doc *doc = tb_parse_file(t->parser, a, xml);
     const tb_layout *lay = NULL;
     if (doc && doc->root) {
@@ -282,29 +317,27 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
         goto done;
     }
     *pages_out = (int)pages->n;
-    if (o->check) goto done;
+    laid = pages;
     /* render */
     char gname[512];
     guide_name(xml, gname, sizeof gname);
+    bool render_input_error = false;
     tb_render_opts ro = {o->variant, source_epoch(xml), gname, .layout = lay, .guide_file = xml,
-                         .back_cover = back_cover};
+                         .back_cover = back_cover, .input_error = &render_input_error};
     unsigned char *pdf = NULL;
     size_t len = 0;
     if (!tb_render_pdf(ctx, pages, &ro, &pdf, &len)) {
-        rc = EXIT_IO;
+        rc = render_input_error ? EXIT_GUIDE : EXIT_IO;
+        goto done;
+    }
+    if (o->check) { /* the preflight ran; nothing is written */
+        free(pdf);
         goto done;
     }
     if (!write_atomic(ctx, out_path, pdf, len)) rc = EXIT_IO;
     free(pdf);
     if (rc == EXIT_OK && o->depfile) {
-        dep_add(&d, xml);
-        dep_add(&d, lay->file);
-        if (ctx->fonts) dep_add(&d, tb_fontcat_path(ctx->fonts));
-        for (size_t i = 0; i < pages->n; i++)
-            for (tb_item *it = pages->pages[i].first; it; it = it->next) {
-                if (it->kind == TB_IT_GLYPHS) dep_add(&d, tb_face_path(it->u.glyphs.face));
-                if (it->kind == TB_IT_IMAGE) dep_add(&d, it->u.image.path);
-            }
+        collect_deps(ctx, &d, xml, lay, pages);
         if (!write_deps(ctx, o->depfile, out_path, &d)) rc = EXIT_IO;
     }
     if (rc == EXIT_OK && o->verbose >= 0) {
@@ -314,6 +347,10 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
     }
     if (rc == EXIT_OK && o->html) rc = write_html(ctx, o, doc, lay, out_path);
 done:
+    if (t->collect) collect_deps(ctx, t->collect, xml, lay, laid);
+    if (t->report)
+        tb_report_guide(t->report, ctx->diags, xml, o->check ? NULL : out_path,
+                        o->variant == TB_VARIANT_PRINT ? "print" : "web", laid ? laid->n : 0, rc, doc);
     for (size_t i = 0; i < d.n; i++) free(d.v[i]);
     free(d.v);
     tb_shaper_end_document(t->shaper); /* its cache points into the arena */
@@ -413,6 +450,261 @@ static int cmd_index(int argc, char **argv) {
     return rc;
 }
 
+/* --report FILE.json, and its summary line on stderr. */
+static int write_report(tb_ctx *ctx, tb_report *r, const char *file, int verbose) {
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = EXIT_OK;
+    if (!tb_report_json(r, &buf, &len)) {
+        tb_error(ctx, file, 0, 0, "out of memory writing the report");
+        rc = EXIT_IO;
+    } else if (!write_atomic(ctx, file, buf, len)) rc = EXIT_IO;
+    free(buf);
+    tb_diags_print(ctx->diags, 0);
+    tb_diags_clear(ctx->diags);
+    if (rc == EXIT_OK && verbose >= 0) tb_report_summary(r, stderr, file);
+    return rc;
+}
+
+/* ---- tebiki watch [DIR] ----------------------------------------------------
+** Builds every guide in DIR (DIR/NAME.xml and DIR/GUIDE/NAME.xml whose root is
+** <guide>), noting what each read (collect_deps: the guide, its layout, the
+** catalogue, fonts, images); watches the folders of all of those and
+** rebuilds a guide when one of its files changes (a guide that failed: when
+** anything changes in its folder, as it may have failed for want of an
+** image).  A changed layout, catalogue or font drops the loaded ones.
+** An error leaves the last good PDF (write_atomic). */
+static volatile sig_atomic_t watch_stop;
+
+static void watch_signal(int sig) {
+    watch_stop = 1;
+    signal(sig, SIG_DFL); /* a second Ctrl-C ends at once */
+}
+
+typedef struct wguide {
+    char *file;    /* as found under DIR */
+    char *canon;   /* tb_watch_canon(file) */
+    deps read;     /* canonical paths of what it read */
+    bool failed, marked;
+} wguide;
+
+typedef struct wstate {
+    tool *t;
+    const opts *o;
+    const char *dir;
+    char *dir_canon;
+    tb_watch *w;
+    wguide *g;
+    size_t n, cap;
+} wstate;
+
+static bool looks_like_guide(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    char buf[4097];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return strstr(buf, "<guide") != NULL;
+}
+
+static bool has_ext(const char *p, const char *const *ext) {
+    const char *dot = strrchr(p, '.');
+    if (!dot || strchr(dot, '/')) return false;
+    for (; *ext; ext++)
+        if (!strcasecmp(dot + 1, *ext)) return true;
+    return false;
+}
+
+/* Find the guides in DIR: new ones are added and marked; ones whose file
+** went are dropped (their PDFs stay). */
+static void watch_scan(wstate *s) {
+    for (size_t i = 0; i < s->n;) {
+        if (access(s->g[i].file, F_OK) == 0) {
+            i++;
+            continue;
+        }
+        if (s->o->verbose >= 0) printf("%s: gone; no longer watched\n", s->g[i].file);
+        for (size_t k = 0; k < s->g[i].read.n; k++) free(s->g[i].read.v[k]);
+        free(s->g[i].read.v);
+        free(s->g[i].file);
+        free(s->g[i].canon);
+        memmove(&s->g[i], &s->g[i + 1], (s->n - i - 1) * sizeof *s->g);
+        s->n--;
+    }
+    static const char *const pats[] = {"%s/*.xml", "%s/*/*.xml"};
+    for (size_t p = 0; p < 2; p++) {
+        char pat[4200];
+        snprintf(pat, sizeof pat, pats[p], s->dir);
+        glob_t gl;
+        if (glob(pat, 0, NULL, &gl) != 0) continue;
+        for (size_t i = 0; i < gl.gl_pathc; i++) {
+            const char *f = gl.gl_pathv[i];
+            bool known = false;
+            for (size_t k = 0; k < s->n && !known; k++) known = !strcmp(s->g[k].file, f);
+            if (known || !looks_like_guide(f)) continue;
+            if (s->n == s->cap) {
+                s->cap = s->cap ? s->cap * 2 : 16;
+                s->g = realloc(s->g, s->cap * sizeof *s->g);
+            }
+            s->g[s->n++] = (wguide){strdup(f), tb_watch_canon(f), {0}, false, true};
+            tb_watch_file_dir(s->w, f);
+        }
+        globfree(&gl);
+    }
+}
+
+static void watch_build(wstate *s, wguide *g) {
+    tool *t = s->t;
+    tb_ctx *ctx = t->ctx;
+    char path[4096], gname[512];
+    guide_name(g->file, gname, sizeof gname);
+    snprintf(path, sizeof path, "%s/%s%s", s->o->output ? s->o->output : "out", gname,
+             s->o->variant == TB_VARIANT_PRINT ? ".print.pdf" : ".pdf");
+    deps d = {0};
+    t->collect = &d;
+    int pages = 0;
+    int rc = one(t, s->o, g->file, path, &pages);
+    t->collect = NULL;
+    size_t errors = tb_diags_count(ctx->diags, TB_ERROR);
+    tb_diags_print(ctx->diags, s->o->verbose < 0);
+    tb_diags_clear(ctx->diags);
+    if (rc != EXIT_OK && s->o->verbose >= 0)
+        printf("%-28s failed: %zu error%s; %s\n", strrchr(path, '/') + 1, errors, errors == 1 ? "" : "s",
+               access(path, F_OK) == 0 ? "the last good PDF stays" : "no PDF written");
+    /* what it read, canonical; after a failure also what it read before */
+    if (rc == EXIT_OK) {
+        for (size_t k = 0; k < g->read.n; k++) free(g->read.v[k]);
+        g->read.n = 0;
+    }
+    for (size_t k = 0; k < d.n; k++) {
+        char *c = tb_watch_canon(d.v[k]);
+        if (c) {
+            dep_add(&g->read, c);
+            tb_watch_file_dir(s->w, c);
+        }
+        free(c);
+        free(d.v[k]);
+    }
+    free(d.v);
+    g->failed = rc != EXIT_OK;
+    g->marked = false;
+}
+
+/* Build the marked guides; --report: the report of this round. */
+static void watch_batch(wstate *s) {
+    tb_report *rep = s->o->report ? tb_report_new() : NULL;
+    s->t->report = rep;
+    for (size_t i = 0; i < s->n && !watch_stop; i++)
+        if (s->g[i].marked) watch_build(s, &s->g[i]);
+    s->t->report = NULL;
+    if (rep) write_report(s->t->ctx, rep, s->o->report, s->o->verbose);
+    tb_report_free(rep);
+}
+
+static bool same_dir(const char *a, const char *b) { /* canonical paths: is A's folder B's? */
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+    return sa && sb && sa - a == sb - b && !strncmp(a, b, (size_t)(sa - a));
+}
+
+static int cmd_watch(tool *t, const opts *o, const char *dir) {
+    tb_ctx *ctx = t->ctx;
+    if (!is_dir(dir)) {
+        fprintf(stderr, "tebiki: %s: not a folder to watch\n", dir);
+        return EXIT_USAGE;
+    }
+    const char *outdir = o->output ? o->output : "out";
+    if (!is_dir(outdir) && mkdir(outdir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "%s: error: cannot create the output folder: %s\n", outdir, strerror(errno));
+        return EXIT_IO;
+    }
+    wstate s = {t, o, dir, NULL, tb_watch_new(), NULL, 0, 0};
+    if (!s.w || !tb_watch_dir(s.w, dir)) {
+        fprintf(stderr, "tebiki: cannot watch %s: %s\n", dir, strerror(errno));
+        tb_watch_free(s.w);
+        return EXIT_IO;
+    }
+    s.dir_canon = realpath(dir, NULL);
+    struct sigaction sa = {0};
+    sa.sa_handler = watch_signal; /* no SA_RESTART: poll returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* folders under DIR: new guides appear there */
+    glob_t gl;
+    char pat[4200];
+    snprintf(pat, sizeof pat, "%s/*/", dir);
+    if (glob(pat, GLOB_ONLYDIR, NULL, &gl) == 0) {
+        for (size_t i = 0; i < gl.gl_pathc; i++) tb_watch_dir(s.w, gl.gl_pathv[i]);
+        globfree(&gl);
+    }
+    watch_scan(&s);
+    watch_batch(&s);
+    if (o->verbose >= 0 && !watch_stop)
+        printf("watching %zu guide%s in %s (Ctrl-C stops)\n", s.n, s.n == 1 ? "" : "s", dir);
+    static const char *const images[] = {"png", "jpg", "jpeg", NULL};
+    static const char *const inputs[] = {"xml", "png", "jpg", "jpeg", NULL};
+    while (!watch_stop) {
+        char **ch;
+        size_t nch;
+        bool all;
+        if (!tb_watch_wait(s.w, &watch_stop, 100, &ch, &nch, &all)) break;
+        bool reset = all, rescan = all;
+        for (size_t c = 0; c < nch; c++) {
+            const char *p = ch[c];
+            if (is_dir(p)) { /* a new folder in DIR: a new guide's */
+                const char *slash = strrchr(p, '/');
+                size_t dl = s.dir_canon ? strlen(s.dir_canon) : 0;
+                if (dl && slash && (size_t)(slash - p) == dl && !strncmp(p, s.dir_canon, dl)) {
+                    tb_watch_dir(s.w, p);
+                    rescan = true;
+                }
+                continue;
+            }
+            bool guide_file = false;
+            for (size_t i = 0; i < s.n; i++) {
+                wguide *g = &s.g[i];
+                if (!strcmp(g->canon, p)) {
+                    g->marked = guide_file = true;
+                    if (access(p, F_OK) != 0) rescan = true; /* it went: drop it */
+                    continue;
+                }
+                for (size_t k = 0; k < g->read.n; k++)
+                    if (!strcmp(g->read.v[k], p)) {
+                        g->marked = true;
+                        if (!has_ext(p, images)) reset = true; /* a layout, the catalogue, a font */
+                        break;
+                    }
+                if (g->failed && same_dir(p, g->canon) && has_ext(p, inputs)) g->marked = true;
+            }
+            if (!guide_file && has_ext(p, (const char *const[]){"xml", NULL})) rescan = true;
+        }
+        if (rescan) watch_scan(&s);
+        if (all)
+            for (size_t i = 0; i < s.n; i++) s.g[i].marked = true;
+        if (reset) { /* read layouts and fonts again */
+            tb_layouts_free(t->layouts);
+            t->layouts = tb_layouts_new(ctx);
+            tb_shaper_free(t->shaper);
+            t->shaper = NULL;
+            tb_fontcat_free(ctx->fonts);
+            ctx->fonts = NULL;
+        }
+        watch_batch(&s);
+    }
+    for (size_t i = 0; i < s.n; i++) {
+        for (size_t k = 0; k < s.g[i].read.n; k++) free(s.g[i].read.v[k]);
+        free(s.g[i].read.v);
+        free(s.g[i].file);
+        free(s.g[i].canon);
+    }
+    free(s.g);
+    free(s.dir_canon);
+    tb_watch_free(s.w);
+    if (o->verbose >= 0) printf("watch: stopped\n");
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
@@ -427,10 +719,12 @@ int main(int argc, char **argv) {
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "index")) return cmd_index(argc, argv);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines as they come (make -j, watch) */
     opts o = {0};
     if (!strcmp(argv[1], "check")) o.check = true;
+    else if (!strcmp(argv[1], "watch")) o.watch = true;
     else if (strcmp(argv[1], "build")) {
-        fprintf(stderr, "tebiki: unknown command '%s' (say build, check or index)\n", argv[1]);
+        fprintf(stderr, "tebiki: unknown command '%s' (say build, check, watch or index)\n", argv[1]);
         usage(stderr);
         return EXIT_USAGE;
     }
@@ -444,6 +738,7 @@ int main(int argc, char **argv) {
         if (!strcmp(a, "-o") || !strcmp(a, "--output")) o.output = NEXT();
         else if (!strcmp(a, "--variant")) {
             const char *v = NEXT();
+            o.variant_set = true;
             if (!strcmp(v, "web")) o.variant = TB_VARIANT_WEB;
             else if (!strcmp(v, "print")) o.variant = TB_VARIANT_PRINT;
             else {
@@ -454,6 +749,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--layouts")) ctx->layouts_dir = NEXT();
         else if (!strcmp(a, "--fonts")) ctx->fonts_dir = NEXT();
         else if (!strcmp(a, "-M")) o.depfile = NEXT();
+        else if (!strcmp(a, "--report")) o.report = NEXT();
         else if (!strcmp(a, "--html")) o.html = true;
         else if (!strcmp(a, "--html-only")) o.html = o.html_only = true;
         else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) o.verbose = -1;
@@ -465,11 +761,21 @@ int main(int argc, char **argv) {
         } else files[nfiles++] = a;
 #undef NEXT
     }
+    if (o.watch && (nfiles > 1 || o.depfile || (o.output && !is_dir(o.output)))) {
+        fprintf(stderr, nfiles > 1 ? "tebiki: watch takes one folder\n"
+                        : o.depfile ? "tebiki: -M does not go with watch (it knows what each guide reads)\n"
+                                    : "tebiki: watch -o takes an existing folder\n");
+        tb_ctx_free(ctx);
+        free(files);
+        return EXIT_USAGE;
+    }
+    if (o.watch && !nfiles) files[nfiles++] = "content";
     if (!nfiles) {
         fprintf(stderr, "tebiki: no guide given\n");
         usage(stderr);
         return EXIT_USAGE;
     }
+    if (o.check && !o.variant_set) o.variant = TB_VARIANT_PRINT; /* the preflight is the print one */
     if ((o.html && o.check) || (o.html_only && o.depfile)) {
         fprintf(stderr, o.check ? "tebiki: --html and --html-only go with build\n"
                                 : "tebiki: -M does not go with --html-only (the PDF's dependencies cover the HTML)\n");
@@ -486,16 +792,21 @@ int main(int argc, char **argv) {
     ctx->share_dir = getenv("TEBIKI_SHARE") ? getenv("TEBIKI_SHARE") : TEBIKI_SHARE_DIR;
     ctx->verbose = o.verbose;
 
-    tool t = {ctx, NULL, NULL, NULL, NULL, NULL};
+    tool t = {ctx, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     int worst = EXIT_OK;
     t.parser = tb_parser_new(ctx);
     t.layouts = tb_layouts_new(ctx);
     t.breaker = tb_breaker_new(ctx);
     t.furigana = tb_furigana_new(NULL, NULL);
+    if (o.report && !o.watch) t.report = tb_report_new();
     size_t failed = 0, total_err = 0, total_warn = 0;
     if (!t.parser) {
         tb_diags_print(ctx->diags, 0);
         worst = EXIT_IO;
+        goto out;
+    }
+    if (o.watch) {
+        worst = cmd_watch(&t, &o, files[0]);
         goto out;
     }
     bool out_is_dir = o.output && (nfiles > 1 || is_dir(o.output));
@@ -522,7 +833,9 @@ int main(int argc, char **argv) {
                 total_warn, total_warn == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s");
     else if (nfiles > 1 && o.verbose >= 0)
         printf("%zu guides, %zu failed\n", nfiles, failed);
+    if (t.report && write_report(ctx, t.report, o.report, o.verbose) != EXIT_OK && worst < EXIT_IO) worst = EXIT_IO;
 out:
+    tb_report_free(t.report);
     tb_shaper_free(t.shaper);
     tb_breaker_free(t.breaker);
     tb_furigana_free(t.furigana);

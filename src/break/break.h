@@ -58,6 +58,7 @@ typedef struct tb_line {
     float ascent, descent; /* pt above / below the baseline */
     uint32_t start, end;   /* bytes of para->text on this line */
     bool hard;             /* ends in a forced break (br) */
+    bool ruby;             /* carries ruby (or emphasis dots) */
     bool overfull;         /* no break point let the line fit */
 } tb_line;
 

@@ -105,8 +105,8 @@ static const uint32_t NO_START[] = {0x0021, 0x0025, 0x0029, 0x002C, 0x002E, 0x00
 static const uint32_t NO_END[] = {0x0028, 0x005B, 0x007B, 0x00AB, 0x2018, 0x201C, 0x3008, 0x300A, 0x300C, 0x300E, 0x3010, 0x3014, 0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B, 0xFF5F};
 
 /* Counters and units that stay with the number before them (3.1.10):
-** 「1,800円」「2020年」「29団体」 never break after the digits. */
-static const uint32_t COUNTERS[] = {0x2103, 0x338F, 0x33A1, 0x4E07, 0x4EBA, 0x4EF6, 0x500B, 0x500D, 0x5104, 0x5186, 0x518A, 0x5206, 0x5272, 0x5343, 0x53F0, 0x53F7, 0x540D, 0x56DE, 0x5DFB, 0x5E74, 0x65E5, 0x6642, 0x6708, 0x672C, 0x6761, 0x679A, 0x6B73, 0x70B9, 0x767E, 0x79D2, 0x968E, 0x9805, 0xFF05};
+** 「1,800円」「2020年」「1つ」 never break after the digits. */
+static const uint32_t COUNTERS[] = {0x2103, 0x3064, 0x338F, 0x33A1, 0x4E07, 0x4EBA, 0x4EF6, 0x500B, 0x500D, 0x5104, 0x5186, 0x518A, 0x5206, 0x5272, 0x5343, 0x53F0, 0x53F7, 0x540D, 0x56DE, 0x5DFB, 0x5E74, 0x65E5, 0x6642, 0x6708, 0x672C, 0x6761, 0x679A, 0x6B73, 0x70B9, 0x767E, 0x79D2, 0x968E, 0x9805, 0xFF05};
 
 static bool in_set(uint32_t c, const uint32_t *set, size_t n) {
     size_t lo = 0, hi = n;
@@ -333,7 +333,11 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         }
         u->w = adv;
         /* full-width punctuation on its half-em body (JLREQ 3.1.2) */
-        bool full = fabsf(adv - u->em) < 0.05f * u->em;
+        /* JLREQ's half-em punctuation is Japanese: Chinese (CLREQ) and Korean
+        ** keep their punctuation full width (Taiwan centres its commas) */
+        const char *ul = r->span->lang ? r->span->lang : p->lang;
+        bool japanese = ul && ul[0] == 'j' && ul[1] == 'a' && (ul[2] == 0 || ul[2] == '-');
+        bool full = japanese && fabsf(adv - u->em) < 0.05f * u->em;
         float h = 0.5f * u->em;
         const tb_sglyph *sg0 = &sp->g[i];
         if (full && j == i + 1 && sg0->half_w > 0) {
@@ -724,6 +728,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
                     px += ds->g[g].adv;
                 }
                 L->ascent = fmaxf(L->ascent, 0.88f * u[i].em + 0.05f * u[i].em + dr->size);
+                L->ruby = true;
             }
             lr->x0 = br->ux[k];
             lr->x1 = x;
@@ -750,6 +755,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         else if (mono) rx = bx0 + (bw - rp->rw) / 2;
         else { pad = (bw - rp->rw) / (float)(2 * nclus); rx = bx0; }
         float base_size = u[rp->u0].em;
+        L->ruby = true;
         float ry = -(0.88f * base_size + 0.12f * rp->rsize + 0.05f * base_size);
         L->ascent = fmaxf(L->ascent, 0.88f * base_size + rp->rsize + 0.05f * base_size);
         size_t gstart = 0;

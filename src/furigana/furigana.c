@@ -115,6 +115,7 @@ struct tb_furigana {
     mecab_model_t *model;
     mecab_t *tagger;
     mecab_lattice_t *lattice;
+    mecab_lattice_t *lattice2;     /* a word alone, while lattice is in use */
     int kd_state;
     char kd_err[5000];
     kanji *kj;
@@ -420,7 +421,8 @@ static bool mecab_open(tb_furigana *fg) {
     }
     fg->tagger = mecab_model_new_tagger(fg->model);
     fg->lattice = mecab_model_new_lattice(fg->model);
-    if (!fg->tagger || !fg->lattice) {
+    fg->lattice2 = mecab_model_new_lattice(fg->model);
+    if (!fg->tagger || !fg->lattice || !fg->lattice2) {
         snprintf(fg->mecab_err, sizeof fg->mecab_err, "MeCab cannot start: %s", mecab_strerror(NULL));
         return false;
     }
@@ -449,6 +451,7 @@ tb_furigana *tb_furigana_new(const char *dicdir, const char *kanjidic) {
 void tb_furigana_free(tb_furigana *fg) {
     if (!fg) return;
     if (fg->lattice) mecab_lattice_destroy(fg->lattice);
+    if (fg->lattice2) mecab_lattice_destroy(fg->lattice2);
     if (fg->tagger) mecab_destroy(fg->tagger);
     if (fg->model) mecab_model_destroy(fg->model);
     free(fg->kj);
@@ -630,8 +633,7 @@ static void add_piece(run *r, tb_node *n, const char *text, size_t len, bool eli
     p->md = md;
 }
 
-static mode mode_of(run *r, const tb_node *n, mode inherited) {
-    (void)r;
+static mode mode_of(const tb_node *n, mode inherited) {
     if (n->furigana) {
         int m;
         if (parse_mode(n->furigana, &m)) return (mode){m, n};
@@ -639,11 +641,12 @@ static mode mode_of(run *r, const tb_node *n, mode inherited) {
     return inherited;
 }
 
-/* Inline content into the sentence. */
-static void collect(run *r, tb_node *n, mode md, bool blocked) {
+/* Inline content into the sentence: text to annotate, and the base text of
+** ruby and tcy (context for MeCab, never annotated). */
+static void collect(run *r, tb_node *n, mode md) {
     switch (n->el) {
     case TB_EL_TEXT:
-        add_piece(r, n, n->text, n->ntext, !blocked && md.m != MODE_OFF && is_ja(n->parent ? n->parent : n), md);
+        add_piece(r, n, n->text, n->ntext, md.m != MODE_OFF && is_ja(n->parent ? n->parent : n), md);
         return;
     case TB_EL_RUBY: {
         const char *base = tb_node_plain_text(r->a, n);
@@ -660,8 +663,8 @@ static void collect(run *r, tb_node *n, mode md, bool blocked) {
         return;
     default: break;
     }
-    md = mode_of(r, n, md);
-    for (tb_node *c = n->first; c; c = c->next) collect(r, c, md, blocked);
+    md = mode_of(n, md);
+    for (tb_node *c = n->first; c; c = c->next) collect(r, c, md);
 }
 
 static void warn_once(run *r, const tb_node *at, const char *surface, size_t len) {
@@ -874,6 +877,27 @@ static bool starts_phrase(const tok *t, const tok *prev) {
     return true; /* 副詞, 連体詞, 接続詞, 感動詞, 接頭詞, フィラー */
 }
 
+/* The reading of S[0..len) analysed alone (katakana, in the arena), or NULL
+** when a part of it has none. */
+static const char *reading_alone(run *r, const char *s, size_t len) {
+    tb_furigana *fg = r->fg;
+    mecab_lattice_clear(fg->lattice2);
+    mecab_lattice_set_sentence2(fg->lattice2, s, len);
+    if (!mecab_parse_lattice(fg->tagger, fg->lattice2)) return NULL;
+    buf out = {0};
+    bool ok = true;
+    for (const mecab_node_t *n = mecab_lattice_get_bos_node(fg->lattice2); n && ok; n = n->next) {
+        if (n->stat == MECAB_BOS_NODE || n->stat == MECAB_EOS_NODE) continue;
+        tok t;
+        tok_fields(&t, n->feature ? n->feature : "*");
+        if (t.nf >= 8 && strcmp(t.f[7], "*")) bputs(&out, t.f[7]);
+        else ok = false;
+    }
+    const char *res = ok && out.n ? tb_arena_strdup(r->a, out.b) : NULL;
+    free(out.b);
+    return res;
+}
+
 /* MeCab skips white space before a token, and a constraint must stand where
 ** the skipping starts (a feature constraint after a space kills MeCab:
 ** tokenizer.cpp CHECK_DIE): P moved back over the white space before it. */
@@ -935,7 +959,6 @@ static void analyse(run *r, bool phrases, const tb_node *from) {
             b = e;
         }
     }
-    if (getenv("TB_FG_DEBUG")) fprintf(stderr, "SENT[%s]\n", sent);
     bool ok = mecab_parse_lattice(fg->tagger, fg->lattice);
     const char *base = mecab_lattice_get_sentence(fg->lattice);
     if (!ok || !base) {
@@ -965,11 +988,16 @@ static void analyse(run *r, bool phrases, const tb_node *from) {
             size_t sl = t.e - t.s < sizeof surf - 1 ? t.e - t.s : sizeof surf - 1;
             memcpy(surf, sent + t.s, sl);
             surf[sl] = 0;
-            if (nprev && !strcmp(prev[0].f[1], "数")) {
+            bool spaced = t.s > 0 && sent[t.s - 1] == ' ';
+            if (nprev && !strcmp(prev[0].f[1], "数") && !spaced) {
                 long v = number_of(sent + prev[0].s, prev[0].e - prev[0].s);
                 bool after_month = nprev > 1 && prev[1].e - prev[1].s == 3 && !memcmp(sent + prev[1].s, "月", 3);
                 if (v >= 0) ovr = counter_reading(surf, v, after_month);
             }
+            /* a suffix after a space is not one:
+            ** 「ステップ9 次を考える」 reads つぎ, not じ (第9次) */
+            if (spaced && !strcmp(t.f[0], "名詞") && !strcmp(t.f[1], "接尾"))
+                ovr = reading_alone(r, sent + t.s, t.e - t.s);
             annotate_token(r, &r->pc[pi], &t, sent, ovr);
         }
         prev[1] = prev[0];
@@ -1011,14 +1039,13 @@ static void append(tb_node *parent, tb_node *c) {
 /* Replace OLD in its parent's children by the list FIRST..LAST. */
 static void replace(tb_node *old, tb_node *first, tb_node *last) {
     tb_node *parent = old->parent;
-    tb_node **pp = &parent->first, *prev = NULL;
-    while (*pp && *pp != old) prev = *pp, pp = &(*pp)->next;
+    tb_node **pp = &parent->first;
+    while (*pp && *pp != old) pp = &(*pp)->next;
     if (!*pp) return;
     for (tb_node *c = first; c; c = c->next) c->parent = parent;
     last->next = old->next;
     *pp = first;
     if (parent->last == old) parent->last = last;
-    (void)prev;
 }
 
 typedef struct outn {          /* a new node with its sentence range */
@@ -1099,7 +1126,7 @@ static void do_inline_run(run *r, tb_node *b, tb_node *before, tb_node *first, t
     r->nbounds = 0;
     for (tb_node *c = first; c != stop; c = c->next) {
         uint32_t s = (uint32_t)r->sent.n;
-        collect(r, c, md, false);
+        collect(r, c, md);
         GROW(r->tops, r->ntops, r->captops);
         r->tops[r->ntops++] = (top){c, s, (uint32_t)r->sent.n};
     }
@@ -1232,7 +1259,7 @@ static const char *annotate_attr(run *r, tb_node *n, const char *v, mode md) {
 static void walk(run *r, tb_node *n, mode md) {
     if (r->rc == 3) return;
     if (n->el == TB_EL_META) return; /* metadata stays plain text */
-    md = mode_of(r, n, md);
+    md = mode_of(n, md);
     if ((n->el == TB_EL_ASIDE || n->el == TB_EL_TOC) && n->title && md.m != MODE_OFF)
         n->title = annotate_attr(r, n, n->title, md);
     bool heading = n->el == TB_EL_TITLE && n->parent && n->parent->el == TB_EL_SECTION;

@@ -210,6 +210,12 @@ static void snap(pg *p) {
 
 static float line_pitch(const pg *p, const tb_sblock *sb, const tb_line *L) {
     float need = (L->ascent + L->descent) * 1.15f;
+    /* ruby lives in the line gap (JLREQ 4.5.1): a line carrying it grows
+    ** only when the reading does not fit the gap (within 5 %) */
+    if (L->ruby) {
+        need = L->ascent + L->descent;
+        if (need <= sb->leading * 1.05f) need = sb->leading;
+    }
     /* room for ruby on every line, so that lines with ruby keep the pitch */
     if (p->l->ruby_reserve) need = fmaxf(need, (0.88f + 0.05f + 0.5f + 0.12f) * sb->size * 1.15f);
     float pitch = sb->leading > need ? sb->leading : need;

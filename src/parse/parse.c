@@ -380,7 +380,7 @@ static void flow_text(build *b, tb_node *n, const char *s, int line) {
     }
     n->text = tb_arena_strndup(b->a, b->buf ? b->buf : "", b->len);
     n->ntext = b->len;
-    b->last_text = n;
+    if (b->len) b->last_text = n; /* an empty node is dropped from the tree */
 }
 
 /* An element that stands for text later (ref): a pending space before it
@@ -419,17 +419,32 @@ static unsigned first_char(const xmlNode *x) {
 ** (at the end of the text before), as in HTML, so that the element's own
 ** decorations (quotation marks) do not end up after it; a source line
 ** break between two CJK characters still vanishes. */
-static void flow_enter_inline(build *b, const xmlNode *x) {
+static void flow_enter_inline(build *b, const xmlNode *x, tb_node *parent) {
     if (!b->pend || !b->prev || !b->last_text) return;
     unsigned next = first_char(x);
     if (!next) return; /* decided by whatever follows */
     bool vanish = b->pend_nl && tb_is_cjk_break_char(b->prev) && tb_is_cjk_break_char(next);
     if (!vanish) {
-        char *t = tb_arena_alloc(b->a, b->last_text->ntext + 2);
-        memcpy(t, b->last_text->text, b->last_text->ntext);
-        t[b->last_text->ntext] = ' ';
-        b->last_text->text = t;
-        b->last_text->ntext++;
+        if (b->last_text->parent == parent) {
+            char *t = tb_arena_alloc(b->a, b->last_text->ntext + 2);
+            memcpy(t, b->last_text->text, b->last_text->ntext);
+            t[b->last_text->ntext] = ' ';
+            b->last_text->text = t;
+            b->last_text->ntext++;
+        } else {
+            /* the text before ended inside another element: the space is
+            ** a text node of its own at this level */
+            tb_node *sp = TB_NEW(b->a, tb_node);
+            sp->el = TB_EL_TEXT;
+            sp->text = " ";
+            sp->ntext = 1;
+            sp->line = (int)xmlGetLineNo((xmlNode *)x);
+            sp->parent = parent;
+            if (parent->last) parent->last->next = sp;
+            else parent->first = sp;
+            parent->last = sp;
+            b->last_text = sp;
+        }
         b->prev = ' '; /* a space was just written: white space inside adds none */
     }
     b->pend = b->pend_nl = false;
@@ -448,6 +463,12 @@ static tb_node *convert(build *b, xmlNode *x, tb_node *parent);
 
 static void convert_children(build *b, xmlNode *x, tb_node *n) {
     for (xmlNode *c = x->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE) {
+            int el = lookup_el((const char *)c->name);
+            if (el > 0 && is_inline((tb_el)el) && el != TB_EL_BR && el != TB_EL_RT && el != TB_EL_REF &&
+                el != TB_EL_RP)
+                flow_enter_inline(b, c, n);
+        }
         tb_node *k = convert(b, c, n);
         if (!k) continue;
         k->parent = n;
@@ -569,8 +590,6 @@ static tb_node *convert(build *b, xmlNode *x, tb_node *parent) {
         b->prev = saved.prev; b->last_text = saved.last_text;
         b->depth--;
         return n;
-    } else if (!block) {
-        flow_enter_inline(b, x);
     }
     convert_children(b, x, n);
     if (block) flow_reset(b);
@@ -632,7 +651,8 @@ const char *tb_node_lang(const tb_node *n) {
 
 static void plain(const tb_node *n, build *b) {
     for (; n; n = n->next) {
-        if (n->el == TB_EL_TEXT) buf_put(b, n->text, n->ntext);
+        if (n->el == TB_EL_TEXT && !(n->ntext == 3 && !memcmp(n->text, "\xE2\x80\x8B", 3)))
+            buf_put(b, n->text, n->ntext); /* (a lone U+200B is a phrase-break hint) */
         else if (n->el != TB_EL_RT && n->el != TB_EL_RP) plain(n->first, b);
     }
 }

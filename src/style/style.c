@@ -353,6 +353,33 @@ static void flatten(st *s, const tb_node *n, const istyle *parent) {
         return;
     }
     case TB_EL_RUBY: {
+        /* below 7 pt ruby cannot be read (JLREQ 3.3.3): 漢字（かんじ） */
+        if (is.h.size < 7.0f) {
+            char *rd = NULL;
+            size_t rl = 0;
+            for (const tb_node *c = n->first; c; c = c->next) {
+                if (c->el == TB_EL_RT) {
+                    const char *t = tb_node_plain_text(s->a, c);
+                    size_t k = strlen(t);
+                    char *nrd = realloc(rd, rl + k + 1);
+                    if (!nrd) break;
+                    rd = nrd;
+                    memcpy(rd + rl, t, k + 1);
+                    rl += k;
+                } else if (c->el != TB_EL_RP) {
+                    flatten(s, c, &is);
+                }
+            }
+            if (rl) {
+                size_t st0 = s->len;
+                put(s, "\xEF\xBC\x88", 3); /* （ */
+                put(s, rd, rl);
+                put(s, "\xEF\xBC\x89", 3); /* ） */
+                span(s, &is, st0);
+            }
+            free(rd);
+            return;
+        }
         /* HTML ruby: base text, then rt; one rt after each base character
         ** is mono ruby, one rt after the group is group ruby */
         size_t base = s->len;
@@ -948,7 +975,7 @@ static float text_ems(st *s, const tb_node *cell) {
         if (word > longest) longest = word;
     }
     (void)longest;
-    return ems < 2 ? 2 : ems > 24 ? 24 : ems;
+    return ems < 2 ? 2 : ems > 200 ? 200 : ems;
 }
 
 static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *to) {

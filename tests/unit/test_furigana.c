@@ -150,6 +150,8 @@ static void alignment(tb_arena *a) {
     CHECK_STR(fur(a, "all", "<p id=\"t\">4月1日から3日間、2人で10分</p>"),
               "4月(がつ)1日(ついたち)から3日間(みっかかん)、2人(ふたり)で10分(ぷん)",
               "furigana-3.5 counters after numerals: がつ, ついたち, みっかかん, ふたり, ぷん");
+    CHECK_STR(fur(a, "all", "<p id=\"t\">ステップ9 次を考える</p>"), "ステップ9 次(つぎ)を考(かんが)える",
+              "furigana-3.7 a suffix after a space is read alone: 9 次 is つぎ, not じ (第9次)");
     CHECK_STR(fur(a, "all", "<p id=\"t\">ＮＰＯとセンターとabc</p>"), "ＮＰＯとセンターとabc",
               "furigana-3.6 Latin, full-width letters and katakana take no ruby");
 }
