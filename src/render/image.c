@@ -186,6 +186,7 @@ typedef struct raster {
     unsigned char *icc;      /* owned: the file's ICC profile, or NULL */
     size_t nicc;
     bool jpeg;               /* a JPEG file (its bytes can be kept) */
+    bool inverted;           /* JPEG: Adobe's inverted CMYK in the file */
 } raster;
 
 static void raster_free(raster *r) {
@@ -374,6 +375,7 @@ static bool decode_jpeg(tb_ctx *ctx, const char *path, const unsigned char *data
     r->nc = nc;
     r->px = buf;
     r->jpeg = true;
+    r->inverted = inverted;
     return true;
 }
 
@@ -394,6 +396,20 @@ static void flatten(raster *r) {
     }
     free(r->alpha);
     r->alpha = NULL;
+}
+
+/* An RGB raster whose every pixel is neutral (R = G = B) becomes grey:
+** printed with black ink alone, not a four-colour grey, and smaller.  Not
+** when it has a profile of its own (neutral there may not be neutral). */
+static void grey_if_neutral(raster *r) {
+    if (r->nc != 3 || r->icc) return;
+    size_t npx = (size_t)r->w * r->h;
+    for (size_t i = 0; i < npx; i++) {
+        const unsigned char *p = r->px + 3 * i;
+        if (p[0] != p[1] || p[1] != p[2]) return;
+    }
+    for (size_t i = 0; i < npx; i++) r->px[i] = r->px[3 * i];
+    r->nc = 1; /* the buffer keeps its size; only the first third is used */
 }
 
 /* Drop an alpha channel that is opaque everywhere. */
@@ -477,7 +493,8 @@ static bool downsample(raster *r, int dw, int dh) {
     float *acc = malloc((size_t)dw * na * sizeof *acc);
     unsigned char *px = malloc((size_t)dw * dh * nc);
     unsigned char *al = r->alpha ? malloc((size_t)dw * dh) : NULL;
-    bool ok = tmp && acc && px && (al || !r->alpha) && box_taps(sw, dw, &xf, &xw, &kx) && box_taps(sh, dh, &yf, &yw, &ky);
+    bool ok = tmp && acc && px && (al || !r->alpha) && box_taps(sw, dw, &xf, &xw, &kx) &&
+              box_taps(sh, dh, &yf, &yw, &ky);
     if (ok) {
         for (int y = 0; y < sh; y++) {
             const unsigned char *row = r->px + (size_t)y * sw * nc;
@@ -593,6 +610,7 @@ struct tb_images {
     char press_desc[128];
     cmsHPROFILE press_prof, srgb;          /* owned */
     cmsHTRANSFORM rgb2cmyk, cmyk2rgb;      /* owned, made on first need */
+    bool input_error;        /* a file could not be decoded */
 };
 
 static void cms_quiet(cmsContext c, cmsUInt32Number code, const char *text) {
@@ -663,6 +681,8 @@ static bool load_press(tb_images *s) {
         snprintf(s->press_desc, sizeof s->press_desc, "CMYK");
     return true;
 }
+
+bool tb_images_input_error(const tb_images *s) { return s->input_error; }
 
 const unsigned char *tb_images_press_profile(tb_images *s, size_t *n, const char **path, const char **desc) {
     if (!load_press(s)) {
@@ -837,10 +857,17 @@ static HPDF_Dict embed_pixels(tb_images *s, const char *path, const unsigned cha
     return ok ? d : NULL;
 }
 
-/* The JPEG file DATA as it is (DCTDecode). */
-static HPDF_Dict embed_jpeg(tb_images *s, const unsigned char *data, size_t n, int w, int h, int nc) {
+/* The JPEG file DATA as it is (DCTDecode); INVERTED: Adobe's CMYK, which
+** a /Decode array turns round. */
+static HPDF_Dict embed_jpeg(tb_images *s, const unsigned char *data, size_t n, int w, int h, int nc, bool inverted) {
     HPDF_Dict d = new_image(s, w, h, nc);
     if (!d || n > 0x7FFFFFFFu) return NULL;
+    if (inverted) {
+        HPDF_Array dec = HPDF_Array_New(s->pdf->mmgr);
+        if (HPDF_Dict_Add(d, "Decode", dec) != HPDF_OK) return NULL;
+        for (int i = 0; i < 2 * nc; i++)
+            if (HPDF_Array_AddNumber(dec, (i + 1) % 2) != HPDF_OK) return NULL;
+    }
     d->filter = HPDF_STREAM_FILTER_DCT_DECODE; /* libharu names it and copies the bytes */
     return HPDF_Stream_Write(d->stream, data, (HPDF_UINT)n) == HPDF_OK ? d : NULL;
 }
@@ -896,12 +923,16 @@ const tb_image_info *tb_images_get(tb_images *s, const char *path, float pw, flo
     } else {
         tb_error(ctx, path, 0, 0, "image is neither PNG nor JPEG");
     }
-    if (!ok) goto done;
+    if (!ok) {
+        s->input_error = true;
+        goto done;
+    }
     ok = false;
     info.w = r.w;
     info.h = r.h;
     drop_opaque_alpha(&r);
     bool keep_bytes = r.jpeg;  /* the file's own bytes can still be used */
+    if (r.nc == 3 && !r.jpeg) grey_if_neutral(&r);
     if (s->o.print) {
         if (r.nc == 3) {
             if (!to_cmyk(s, path, &r)) goto done;
@@ -929,7 +960,8 @@ const tb_image_info *tb_images_get(tb_images *s, const char *path, float pw, flo
             keep_bytes = false;
         }
     }
-    HPDF_Dict img = keep_bytes ? embed_jpeg(s, data, n, r.w, r.h, r.nc) : embed_pixels(s, path, r.px, r.w, r.h, r.nc);
+    HPDF_Dict img = keep_bytes ? embed_jpeg(s, data, n, r.w, r.h, r.nc, r.inverted)
+                               : embed_pixels(s, path, r.px, r.w, r.h, r.nc);
     if (!img) goto done;
     if (r.alpha) {
         HPDF_Dict mask = embed_pixels(s, path, r.alpha, r.w, r.h, 1);

@@ -60,6 +60,10 @@ void tb_images_free(tb_images *s);
 ** is left in the document for the caller. */
 const tb_image_info *tb_images_get(tb_images *s, const char *path, float w, float h);
 
+/* True once a file could not be decoded (damaged, not PNG or JPEG, too
+** many pixels): an error in the guide's input rather than the program's. */
+bool tb_images_input_error(const tb_images *s);
+
 /* The press profile's bytes (loaded on first call), its path in *PATH and
 ** its description in *DESC.  NULL when there is none (not reported). */
 const unsigned char *tb_images_press_profile(tb_images *s, size_t *n, const char **path, const char **desc);

@@ -79,7 +79,8 @@ bool tb_objstm_pack(const unsigned char *in, size_t n, unsigned char **out, size
     for (const unsigned char *q = n > 64 ? end - 64 : in; (q = find(q, end, "startxref\n")) != NULL; q++) sx = q;
     if (!sx) return false;
     size_t xoff = 0;
-    for (const unsigned char *q = sx + 10; q < end && *q >= '0' && *q <= '9'; q++) xoff = xoff * 10 + (size_t)(*q - '0');
+    for (const unsigned char *q = sx + 10; q < end && *q >= '0' && *q <= '9'; q++)
+        xoff = xoff * 10 + (size_t)(*q - '0');
     if (xoff + 5 > n || memcmp(in + xoff, "xref\n", 5)) return false;
     const unsigned char *x = in + xoff;
     const unsigned char *t = find(x, end, "trailer\n<<");

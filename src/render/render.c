@@ -8,14 +8,18 @@
 ** EndText/GRestore so that its idea of the graphics state stays true.
 **
 ** The steps, in order (tb_render_pdf):
-**   1. HPDF_New, compression on before the first page;
-**   2. every page created and sized first (links and the outline may point
-**      forward);
+**   1. HPDF_New, compression on before the first page (libharu compresses
+**      the page contents; fonts, images and profiles are deflated here,
+**      see pdfstream.h);
+**   2. the sheets in order (print: blank pages for a saddle stitch), each
+**      image's largest placed size; every page created and sized first
+**      (links and the outline may point forward);
 **   3. each page's items drawn in order, then (print) trim marks and slug;
-**   4. (web) outline; document info, catalog entries;
-**   5. fonts subset and finished, once;
-**   6. saved into memory with a placeholder /ID, which is then replaced by
-**      the MD5 of the saved bytes (see fix_id()).
+**   4. (web) outline; document info, catalog entries, XMP, output intent;
+**   5. fonts subset and finished, once; a preflight error fails here;
+**   6. the PDF version set; saved into memory with a placeholder /ID;
+**      (web) repacked into object streams (objstm.h); the /ID replaced by
+**      the MD5 of the bytes (see fix_id()).
 **
 ** Variants.  WEB: MediaBox = trim, DeviceRGB colours, /Lang, DisplayDocTitle,
 ** outline and links, document info and an XMP packet (uncompressed, on the
@@ -60,6 +64,7 @@
 #include "pdfbuf.h"
 #include "pdffont.h"
 #include "pdfstream.h"
+#include "tags.h"
 
 #define MM (72.0f / 25.4f)
 #define DEFAULT_BLEED (3 * MM)   /* pt */
@@ -125,6 +130,8 @@ typedef struct rstate {
     float smallest;               /* pt */
     size_t small_page;            /* 1-based page of the first */
     char small_text[64];
+    bool input_error;             /* a preflight error was reported */
+    tb_tagger *tags;              /* owned: the structure tree (web only) */
 } rstate;
 
 /* ---- errors --------------------------------------------------------- */
@@ -239,14 +246,16 @@ static void check_ink(rstate *rs, const tb_color *col) {
     int line = 0;
     const char *file = color_source(rs->layout, col, &line);
     if (!file) file = rs->where;
-    if (total > INK_MAX + 0.05f)
+    if (total > INK_MAX + 0.05f) {
+        rs->input_error = true;
         tb_error(rs->ctx, file, line, 0,
                  "colour cmyk(%.0f,%.0f,%.0f,%.0f) has %.0f %% total ink: presses take at most %.0f %%", c * 100,
                  m * 100, y * 100, k * 100, total, INK_MAX);
-    else
+    } else {
         tb_warning(rs->ctx, file, line, 0,
                    "colour cmyk(%.0f,%.0f,%.0f,%.0f) has %.0f %% total ink, above the layout's limit of %.0f %%",
                    c * 100, m * 100, y * 100, k * 100, total, rs->ink_limit);
+    }
 }
 
 static void set_fill(rstate *rs, HPDF_Page page, const tb_color *c) {
@@ -498,21 +507,22 @@ static void check_image(rstate *rs, const char *full, const tb_image_info *info)
     const char *path = shown_path(full);
     if (p->w > 0 && p->h > 0) {
         double ppi = fmin(info->w * 72.0 / p->w, info->h * 72.0 / p->h);
-        if (ppi < PPI_MIN - 0.5)
+        if (ppi < PPI_MIN - 0.5) {
+            rs->input_error = true;
             tb_error(rs->ctx, rs->where, 0, 0,
                      "image %s is %.0f ppi at its placed size (%d×%d pixels on %.0f×%.0f mm): too coarse to print, "
                      "give it at least %.0f ppi (%.0f wanted)",
                      path, ppi, info->w, info->h, p->w / MM, p->h / MM, PPI_MIN, PPI_WARN);
-        else if (ppi < PPI_WARN - 0.5)
+        } else if (ppi < PPI_WARN - 0.5)
             tb_warning(rs->ctx, rs->where, 0, 0,
                        "image %s is %.0f ppi at its placed size (%d×%d pixels on %.0f×%.0f mm): print wants %.0f ppi",
                        path, ppi, info->w, info->h, p->w / MM, p->h / MM, PPI_WARN);
     }
     if (info->max_ink > rs->ink_limit + 0.5f)
         tb_warning(rs->ctx, rs->where, 0, 0,
-                   "image %s has up to %.0f %% total ink after separation (%.1f %% of its pixels above the limit "
-                   "of %.0f %%)",
-                   path, info->max_ink, info->over_share * 100, rs->ink_limit);
+                   "image %s has up to %.0f %% total ink%s (%.1f %% of its pixels above the limit of %.0f %%)",
+                   path, info->max_ink, info->converted ? " after separation" : "", info->over_share * 100,
+                   rs->ink_limit);
 }
 
 static bool draw_image(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_image_item *im) {
@@ -550,7 +560,8 @@ static HPDF_Destination dest_at(rstate *rs, int page, float y) {
     return d;
 }
 
-static bool draw_link(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_link_item *l) {
+static bool draw_link(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_link_item *l, const tb_item *it,
+                      size_t index) {
     HPDF_Rect rect = {px(rs, l->x), py(rs, pg, l->y + l->h), px(rs, l->x + l->w), py(rs, pg, l->y)};
     HPDF_Annotation a;
     if (l->uri) {
@@ -565,6 +576,7 @@ static bool draw_link(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_li
         a = d ? HPDF_Page_CreateLinkAnnot(page, rect, d) : NULL;
     }
     if (a) HPDF_LinkAnnot_SetBorderStyle(a, 0, 0, 0);
+    if (a && rs->tags && !tb_tagger_annot(rs->tags, page, index, a, it)) return false;
     return a && hpdf_ok(rs);
 }
 
@@ -859,6 +871,7 @@ static bool write_xmp(rstate *rs) {
                    "    xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n"
                    "    xmlns:xmpMM=\"http://ns.adobe.com/xap/1.0/mm/\"");
     if (rs->print) pdfbuf_str(&b, "\n    xmlns:pdfxid=\"http://www.npes.org/pdfx/ns/id/\"");
+    if (rs->tags) pdfbuf_str(&b, "\n    xmlns:pdfuaid=\"http://www.aiim.org/pdfua/ns/id/\"");
     pdfbuf_str(&b, ">\n   <dc:format>application/pdf</dc:format>\n");
     xmp_list(&b, "dc:title", "Alt", doc_title(rs));
     xmp_list(&b, "dc:creator", "Seq", m->author);
@@ -874,6 +887,7 @@ static bool write_xmp(rstate *rs) {
     xmp_simple(&b, "pdf:Keywords", m->keywords);
     xmp_simple(&b, "xmpMM:DocumentID", id);
     xmp_simple(&b, "xmpMM:InstanceID", inst);
+    if (rs->tags) xmp_simple(&b, "pdfuaid:part", "1");
     if (rs->print) {
         xmp_simple(&b, "xmpMM:VersionID", "1");
         xmp_simple(&b, "xmpMM:RenditionClass", "default");
@@ -1157,6 +1171,8 @@ static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
     near_trim near = {INFINITY, ""};
     for (const tb_item *it = pg->first; it; it = it->next) {
         bool ok = true;
+        /* tagged PDF: each item is marked content of its element, or an artifact */
+        if (rs->tags && (!flush_ops(rs, page) || !tb_tagger_begin(rs->tags, page, index, it))) return false;
         switch (it->kind) {
         case TB_IT_GLYPHS:
             ok = draw_run(rs, page, pg, &it->u.glyphs);
@@ -1165,9 +1181,10 @@ static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
         case TB_IT_RECT: ok = draw_rect(rs, page, pg, &it->u.rect); break;
         case TB_IT_RULE: ok = draw_rule(rs, page, pg, &it->u.rule); break;
         case TB_IT_IMAGE: ok = draw_image(rs, page, pg, &it->u.image); break;
-        case TB_IT_LINK: ok = rs->print || draw_link(rs, page, pg, &it->u.link); break;
+        case TB_IT_LINK: ok = rs->print || draw_link(rs, page, pg, &it->u.link, it, index); break;
         }
         if (!ok) return false;
+        if (rs->tags && (!flush_ops(rs, page) || !tb_tagger_end(rs->tags, page))) return false;
     }
     if (near.dist < SAFE - 0.005f && (*near_pages)++ < MAX_NEAR_WARNINGS)
         tb_warning(rs->ctx, rs->where, 0, 0,
@@ -1286,6 +1303,7 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
 
     rs.doing = "creating pages";
     if (!order_pages(&rs) || !find_placements(&rs) || !setup_pages(&rs)) goto fail;
+    if (!rs.print) rs.tags = tb_tagger_new(ctx, rs.pdf, pages); /* web PDFs are tagged (PDF/UA) */
     size_t near_pages = 0;
     for (size_t i = 0; i < rs.npg; i++) {
         rs.doing = "drawing a page";
@@ -1296,6 +1314,8 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     if (!rs.print && !write_outline(&rs)) goto fail;
     rs.doing = "writing document information";
     if (!write_info(&rs) || !write_catalog(&rs)) goto fail;
+    rs.doing = "writing the structure tree";
+    if (rs.tags && !tb_tagger_finish(rs.tags)) goto fail;
     rs.doing = "embedding fonts";
     if (!tb_pdffonts_finish(rs.fonts) || !hpdf_ok(&rs)) goto fail;
     if (tb_diags_count(ctx->diags, TB_ERROR) > nerr) goto fail; /* a preflight error */
@@ -1308,6 +1328,8 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     ok = true;
 
 fail:
+    if (opts->input_error)
+        *opts->input_error = !ok && (rs.input_error || (rs.images && tb_images_input_error(rs.images)));
     if (!ok) {
         report_hpdf(&rs, 0);
         if (tb_diags_count(ctx->diags, TB_ERROR) == nerr)
@@ -1318,6 +1340,7 @@ fail:
     }
     tb_pdffonts_free(rs.fonts);
     tb_images_free(rs.images);
+    tb_tagger_free(rs.tags);
     pdfbuf_free(&rs.ops);
     free(rs.placed);
     free(rs.seen);

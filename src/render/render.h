@@ -29,6 +29,10 @@ typedef struct tb_render_opts {
                                  are reported (else guide_name) */
     bool back_cover;          /* the last page is a back cover: blank pages
                                  that a saddle stitch needs go before it */
+    bool *input_error;        /* when not NULL, set to whether a failed
+                                 render failed on its input (a preflight
+                                 error, a damaged image: exit status 1)
+                                 rather than on I/O or inside (3) */
 } tb_render_opts;
 
 /* Render PAGES to a complete PDF in memory.  The print variant also runs

@@ -96,7 +96,7 @@ layout() { # NAME SED-EXPRESSION
 layout x4 's#<page #<page pdfx="x4" #'
 layout nomarks 's#<page #<page marks="false" #'
 layout bg 's#<master name="body" #<master name="body" background="cmyk(0,40,80,0)" #'
-layout near 's#margin-top="15mm"#margin-top="1.5mm"#'
+layout near 's#margin-top="15mm"#margin-top="0.5mm"#'
 layout small 's#<style select="p" #<style select="p" size="5pt" #'
 layout ink320 's#<style select="p" #<style select="p" color="cmyk(100,100,20,100)" #'
 layout ink380 's#<style select="p" #<style select="p" color="cmyk(100,100,80,100)" #'
@@ -174,7 +174,7 @@ for g in content/*/*.xml; do
         [ -z "$why" ] && ! grep -aqF -- "$k" "$TMP/p.qdf" && why="no $k"
     done
     [ -z "$why" ] && grep -aqE '/SMask|/CA [0-9]|/ca [0-9]|/BM |/Group' "$TMP/p.qdf" && why="transparency"
-    [ -z "$why" ] && ! grep -aqE '/ID \[ *<[0-9A-F]{32}>' "$TMP/p.qdf" && why="no trailer /ID"
+    [ -z "$why" ] && ! grep -aqiE '/ID \[ *<[0-9a-f]{32}>' "$TMP/p.qdf" && why="no trailer /ID"
     [ -z "$why" ] && grep -aqE '/Annots|/Outlines|/JavaScript|/AA ' "$TMP/p.qdf" && why="annotations, outline or actions"
     if [ -z "$why" ]; then ok "print/$name/pdfx-1a"; else fail "print/$name/pdfx-1a" "$why"; fi
 
@@ -189,8 +189,9 @@ for g in content/*/*.xml; do
 
     # web: XMP metadata, uncompressed, with the guide's facts and the epoch's dates
     why=
+    lang=$(grep -o -m1 '<guide[^>]*xml:lang="[^"]*"' "$g" | sed 's/.*xml:lang="//; s/"$//')
     grep -aq '/Type /Metadata' "$web" || why="no /Type /Metadata stream"
-    for k in '<x:xmpmeta' '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">' '<dc:language><rdf:Bag><rdf:li>ja</rdf:li>' \
+    for k in '<x:xmpmeta' '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">' "<dc:language><rdf:Bag><rdf:li>$lang</rdf:li>" \
              '<xmp:CreateDate>2023-11-14T22:13:20Z</xmp:CreateDate>' '<xmp:ModifyDate>2023-11-14T22:13:20Z</xmp:ModifyDate>' \
              '<pdf:Producer>tebiki' '<dc:creator><rdf:Seq><rdf:li>' '<dc:subject><rdf:Bag><rdf:li>'; do
         [ -z "$why" ] && ! grep -aqF -- "$k" "$web" && why="no $k in the raw file"
@@ -223,7 +224,9 @@ if [ -f "$prn" ] && [ -f "$web" ]; then
     nw=$(pdfinfo "$web" 2>/dev/null | awk '/^Pages:/ {print $2}')
     last_web=$(pdftotext -f "$nw" -l "$nw" "$web" - 2>/dev/null | tr -d ' \n\f' | head -c 40)
     last_prn=$(pdftotext -f "$np" -l "$np" "$TMP/s.pdf" - 2>/dev/null | tr -d ' \n\f' | head -c 40)
-    before=$(pdftotext -f $((nw)) -l $((np - 1)) "$TMP/s.pdf" - 2>/dev/null | grep -v 'in-spiral.ja' | tr -d ' \n\f')
+    # the pages before the back cover: nothing but the slug line outside the trim
+    before=$(pdftotext -f $((nw)) -l $((np - 1)) "$TMP/s.pdf" - 2>/dev/null | tr -d '\f' |
+             grep -vE '^(in-spiral\.ja|[0-9]+ / [0-9]+|[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC)?$' | tr -d ' \n\f')
     if [ $((np % 4)) = 0 ] && [ "$np" -gt "$nw" ] && [ "$last_web" = "$last_prn" ] && [ -z "$before" ] &&
         grep -q "warning: a saddle-stitched booklet needs a multiple of 4 pages: $((np - nw)) blank" "$TMP/err.txt"; then
         ok "print/in-spiral/saddle-multiple-of-4"
@@ -314,10 +317,10 @@ else fail print/marks-off "exit $rc; MediaBox = BleedBox: $media; $(oneline "$TM
 # ---- rendered: marks and bleed ---------------------------------------------------
 build print/render "$TMP/bg.pdf" --variant print --layout "$lay/bg.xml" "$P/fine.xml"
 if [ $rc = 0 ]; then
-    # the top-left 30×60 mm of the sheet at 300 ppi (the MediaBox has 20 mm beyond the trim)
-    pdftoppm -gray -r 300 -f 1 -l 1 -x 0 -y 0 -W 354 -H 709 "$TMP/bg.pdf" "$TMP/corner" 2> /dev/null
+    # the top-left 60×60 mm of the sheet at 300 ppi (the MediaBox has 20 mm beyond the trim)
+    pdftoppm -gray -r 300 -f 1 -l 1 -x 0 -y 0 -W 709 -H 709 "$TMP/bg.pdf" "$TMP/corner" 2> /dev/null
     pgm=$(ls "$TMP"/corner*.pgm 2> /dev/null | head -1)
-    out=$( [ -n "$pgm" ] && python3 $HELP pixels "$pgm" 300 3 20 || echo "FAIL pdftoppm wrote nothing")
+    if [ -n "$pgm" ]; then out=$(python3 $HELP pixels "$pgm" 300 3 20); else out="FAIL pdftoppm wrote nothing"; fi
     case $out in ok*) ok "print/rendered-marks-and-bleed" ;; *) fail "print/rendered-marks-and-bleed" "${out#FAIL }" ;; esac
 else fail print/rendered-marks-and-bleed "exit $rc: $(oneline "$TMP/err.txt")"; fi
 exit 0

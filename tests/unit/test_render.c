@@ -4,21 +4,16 @@
 ** Builds two pages with glyph runs shaped here with HarfBuzz (BIZ UD
 ** Mincho with 「、。」 and a vertical run, Noto Serif with ligatures and
 ** stacked marks, Noto Sans CJK SC from its .ttc as CFF), a bleeding rect,
-** rules, links and an outline; renders the web and the print variant
-** twice each and checks them with qpdf, pdffonts, pdftotext, pdfinfo and
-** (when present) /work/shared/checks/pdfcheck.  Also checks that a failing
-** render reports and returns nothing.
+** rules, a PNG, links and an outline; renders the web and the print
+** variant twice each and checks them with qpdf, pdffonts, pdftotext,
+** pdfinfo and (when present) /work/shared/checks/pdfcheck.  Then checks
+** that failing renders report one error and return nothing.
 **
-** Build from the repository root:
-**   cc -std=c17 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-**      $(pkg-config --cflags harfbuzz harfbuzz-subset freetype2 libxml-2.0) \
-**      -o build/test_render tests/unit/test_render.c src/render/render.c \
-**      src/render/pdffont.c src/font/catalogue.c src/base/arena.c \
-**      src/base/ctx.c src/base/diag.c -lhpdf \
-**      $(pkg-config --libs harfbuzz harfbuzz-subset freetype2 libxml-2.0) -lm
-** Run: build/test_render [OUTDIR]   (default /tmp/tebiki-test-render)
-** Prints one ok/FAIL line per check; exit status 0 when all pass, 77 when
-** a needed font is not installed (skip).
+** Fonts come from their Debian paths through a catalogue written to the
+** output folder, so the test does not depend on fonts/catalogue.xml.
+** Output (PDFs to look at): the folder given as argument, else a new
+** /tmp/tebiki-render-XXXXXX, removed again when every check passed.
+** Ids: render-1.x web, render-2.x print, render-3.x failures.
 */
 #include <hb.h>
 #include <math.h>
@@ -32,18 +27,23 @@
 #include "../../src/base/ctx.h"
 #include "../../src/font/font.h"
 #include "../../src/render/render.h"
+#include "t.h"
 
 #define MINCHO "/usr/share/fonts/truetype/bizud-mincho/BIZUDMincho-Regular.ttf"
 #define SERIF "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf"
 #define CJK "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 #define PDFCHECK "/work/shared/checks/pdfcheck"
 
-static int failures;
 static char outdir[512];
 
-static void check(bool ok, const char *what, const char *detail) {
-    printf("%s %s%s%s\n", ok ? "ok  " : "FAIL", what, detail && *detail ? ": " : "", detail ? detail : "");
-    if (!ok) failures++;
+/* A check named by FMT whose failure reason is DETAIL. */
+static bool check(bool ok, const char *detail, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool check(bool ok, const char *detail, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    t_report(ok, detail && *detail ? detail : "failed", fmt, ap);
+    va_end(ap);
+    return ok;
 }
 
 /* Output of a shell command (malloc'd, NUL-terminated) and its status. */
@@ -246,7 +246,7 @@ static void build(tb_arena *a, tb_ctx *ctx, tb_pages *ps, tb_face *mincho, tb_fa
     it->u.link = (tb_link_item){.x = 40, .y = 76, .w = 200, .h = 18, .page = 1, .target_y = 60};
     if (image) {
         it = add_item(a, p1, TB_IT_IMAGE);
-        it->u.image = (tb_image_item){.x = 40, .y = 400, .w = 100, .h = 50, .path = image, .alt = "x"};
+        it->u.image = (tb_image_item){.x = 40, .y = 400, .w = 50, .h = 25, .path = image, .alt = "x"};
     }
 
     add_run(a, p2, mincho, LINES[3], 18, 40, 80, false, "ja");
@@ -265,20 +265,32 @@ static void build(tb_arena *a, tb_ctx *ctx, tb_pages *ps, tb_face *mincho, tb_fa
 static bool has_line(const char *text, const char *line) {
     size_t n = strlen(line);
     for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
-        if ((p == text || p[-1] == '\n' || p[-1] == '\f') && (p[n] == '\n' || p[n] == '\f' || p[n] == 0)) return true;
+        if ((p == text || p[-1] == '\n' || p[-1] == '\f') && (p[n] == '\n' || p[n] == '\f' || p[n] == 0))
+            return true;
     return false;
 }
 
-static void check_common(const char *pdf, bool print) {
+/* pdfinfo's "KEY:   VALUE" line has VALUE. */
+static bool info_is(const char *out, const char *key, const char *value) {
+    char k[64];
+    snprintf(k, sizeof k, "\n%s:", key);
+    const char *p = strstr(out, k);
+    if (!p && !strncmp(out, k + 1, strlen(k + 1))) p = out - 1;
+    if (!p) return false;
+    p += strlen(k);
+    while (*p == ' ') p++;
+    size_t n = strlen(value);
+    return !strncmp(p, value, n) && (p[n] == '\n' || p[n] == 0);
+}
+
+/* Checks for both variants; ID is "render-1" (web) or "render-2" (print). */
+static void check_common(const char *id, const char *pdf, bool print) {
     char cmd[4096], detail[512];
     int st;
-    const char *v = print ? "print" : "web";
 
     snprintf(cmd, sizeof cmd, "qpdf --check '%s' 2>&1", pdf);
     char *out = run(cmd, &st);
-    snprintf(detail, sizeof detail, "exit %d%s", st, strstr(out, "WARNING") ? ", warnings" : "");
-    snprintf(cmd, sizeof cmd, "%s: qpdf --check", v);
-    check(st == 0 && !strstr(out, "WARNING"), cmd, st == 0 && !strstr(out, "WARNING") ? "" : out);
+    check(st == 0 && !strstr(out, "WARNING"), out, "%s.3 qpdf --check clean", id);
     free(out);
 
     snprintf(cmd, sizeof cmd, "pdffonts '%s' 2>&1", pdf);
@@ -291,61 +303,80 @@ static void check_common(const char *pdf, bool print) {
         bool cid = strstr(l, "CID TrueType") || strstr(l, "CID Type 0C");
         bool flags = strstr(l, "yes yes yes") != NULL;
         bool ident = strstr(l, "Identity-H") || strstr(l, "Identity-V");
-        if (!cid || !flags || !ident) {
-            bad++;
-            printf("     %s\n", l);
-        }
+        if (!cid || !flags || !ident) bad++;
     }
-    snprintf(detail, sizeof detail, "%d fonts, %d not CID+Identity+emb/sub/uni", fonts, bad);
-    snprintf(cmd, sizeof cmd, "%s: pdffonts", v);
-    check(st == 0 && fonts == 4 && bad == 0, cmd, detail);
+    snprintf(detail, sizeof detail, "%d fonts, %d not CID + Identity + emb/sub/uni", fonts, bad);
+    check(st == 0 && fonts == 4 && bad == 0, detail, "%s.4 pdffonts: 4 CID fonts (one Identity-V), emb sub uni", id);
     free(out);
 
     snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' - 2>&1", pdf);
     out = run(cmd, &st);
-    for (size_t i = 0; i < sizeof LINES / sizeof *LINES; i++) {
-        snprintf(cmd, sizeof cmd, "%s: pdftotext line %zu", v, i + 1);
-        check(has_line(out, LINES[i]), cmd, LINES[i]);
-    }
-    snprintf(cmd, sizeof cmd, "%s: pdftotext marks", v);
-    check(has_line(out, MARKS), cmd, MARKS);
-    snprintf(cmd, sizeof cmd, "%s: pdftotext fake bold", v);
-    check(has_line(out, "太字の見出し"), cmd, "太字の見出し");
-    if (print) {
-        check(strstr(out, "1 / 2") && strstr(out, "UTC"), "print: slug line", "");
-    }
+    for (size_t i = 0; i < sizeof LINES / sizeof *LINES; i++)
+        check(has_line(out, LINES[i]), out, "%s.5.%zu pdftotext line %s", id, i + 1, LINES[i]);
+    check(has_line(out, MARKS), out, "%s.6 pdftotext stacked marks %s", id, MARKS);
+    check(has_line(out, "太字の見出し"), out, "%s.7 pdftotext fake bold", id);
+    if (print) check(strstr(out, "1 / 2") && strstr(out, "UTC"), out, "%s.8 slug line", id);
     free(out);
+
     /* vertical text: poppler gives one character a line, top to bottom */
+    float m = print ? 20 * 72 / 25.4f : 0;
     snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 -raw -f 1 -l 1 -x %d -y %d -W 30 -H 200 '%s' - 2>&1",
-             print ? 345 + 57 : 345, print ? 318 + 57 : 318, pdf);
+             (int)(345 + m), (int)(318 + m), pdf);
     out = run(cmd, &st);
     char squash[256];
     size_t k = 0;
     for (char *p = out; *p && k + 1 < sizeof squash; p++)
         if (*p != '\n' && *p != '\f' && *p != ' ') squash[k++] = *p;
     squash[k] = 0;
-    snprintf(cmd, sizeof cmd, "%s: pdftotext vertical run", v);
     snprintf(detail, sizeof detail, "got '%s'", squash);
-    check(!strcmp(squash, VERTICAL), cmd, detail);
+    check(!strcmp(squash, VERTICAL), detail, "%s.9 pdftotext vertical run %s", id, VERTICAL);
     free(out);
 
     /* positions: the Latin word starts exactly at x = 40 pt (+ margin) */
     snprintf(cmd, sizeof cmd, "pdftotext -bbox -f 1 -l 1 '%s' - 2>/dev/null | grep '>office<'", pdf);
     out = run(cmd, &st);
     char *xm = strstr(out, "xMin=\"");
-    double x = xm ? atof(xm + 6) : -1, want = print ? 40 + 20 * 72 / 25.4 : 40;
-    snprintf(cmd, sizeof cmd, "%s: position of 'office'", v);
+    double x = xm ? atof(xm + 6) : -1, want = 40 + m;
     snprintf(detail, sizeof detail, "xMin %.3f, want %.3f", x, want);
-    check(fabs(x - want) < 0.01, cmd, detail);
+    check(fabs(x - want) < 0.01, detail, "%s.10 'office' starts at x = 40 pt of the trim", id);
     free(out);
 
     if (access(PDFCHECK, X_OK) == 0) {
-        snprintf(cmd, sizeof cmd, "%s --no-kinsoku %s '%s' 2>&1", PDFCHECK, print ? "--print" : "--web", pdf);
+        snprintf(cmd, sizeof cmd, "%s %s '%s' 2>&1", PDFCHECK, print ? "--print" : "--web", pdf);
         out = run(cmd, &st);
-        snprintf(cmd, sizeof cmd, "%s: pdfcheck %s", v, print ? "--print" : "--web");
-        check(st == 0, cmd, st == 0 ? "" : out);
+        check(st == 0, out, "%s.11 pdfcheck %s", id, print ? "--print" : "--web");
         free(out);
     }
+}
+
+static void check_web(const char *pdf) {
+    char cmd[4096];
+    int st;
+    snprintf(cmd, sizeof cmd, "pdfinfo '%s' 2>&1", pdf);
+    char *out = run(cmd, &st);
+    check(info_is(out, "Title", "テスト案内") && info_is(out, "Author", "横浜市") &&
+              info_is(out, "Subject", "描画の単体テスト") && info_is(out, "Creator", "tebiki"),
+          out, "render-1.20 info: title, author, subject, creator");
+    check(info_is(out, "Page size", "419.53 x 595.28 pts"), out, "render-1.21 MediaBox = trim");
+    free(out);
+    snprintf(cmd, sizeof cmd,
+             "qpdf --qdf --object-streams=disable '%s' - | grep -a -E '/Lang|DisplayDocTitle|/CreationDate|/URI|/XYZ|/ID'",
+             pdf);
+    out = run(cmd, &st);
+    check(strstr(out, "/Lang (ja)") != NULL, out, "render-1.22 /Lang (ja)");
+    check(strstr(out, "/DisplayDocTitle true") != NULL, out, "render-1.23 DisplayDocTitle");
+    check(strstr(out, "/CreationDate (D:20240318120000Z00'00')") != NULL, out, "render-1.24 CreationDate from the epoch");
+    check(strstr(out, "/URI (https://example.org/office)") != NULL, out, "render-1.25 URI link");
+    check(strstr(out, "/XYZ") != NULL, out, "render-1.26 internal destinations");
+    check(strstr(out, "/ID [<") && !strstr(out, "<00000000000000000000000000000000>"), out,
+          "render-1.27 /ID filled in");
+    free(out);
+    snprintf(cmd, sizeof cmd, "qpdf --json --json-key=outlines '%s' 2>&1", pdf);
+    out = run(cmd, &st);
+    int titles = 0;
+    for (const char *q = out; (q = strstr(q, "\"title\"")) != NULL; q++) titles++;
+    check(titles == 3 && strstr(out, "\"Latin 𠮷 text\""), out, "render-1.28 outline: 3 entries, UTF-16 titles");
+    free(out);
 }
 
 static void check_print(const char *pdf) {
@@ -364,18 +395,21 @@ static void check_print(const char *pdf) {
               fabs(b[3] - t[3] - bl) < 0.01 && m[0] <= b[0] - 13 * 72 / 25.4 && m[2] >= b[2] + 10 * 72 / 25.4;
     snprintf(detail, sizeof detail, "Media %.2f %.2f, Trim %.2f %.2f %.2f %.2f, Bleed %.2f %.2f %.2f %.2f", m[2],
              m[3], t[0], t[1], t[2], t[3], b[0], b[1], b[2], b[3]);
-    check(ok, "print: boxes", detail);
+    check(ok, detail, "render-2.20 TrimBox = trim, BleedBox = trim ± 3 mm, room for marks");
     free(out);
 
     snprintf(cmd, sizeof cmd,
              "qpdf --qdf --object-streams=disable '%s' - | grep -a -c -E '(^|[^A-Za-z/])(rg|RG)$|DeviceRGB'", pdf);
     out = run(cmd, &st);
-    check(atoi(out) == 0, "print: no RGB operators or colour spaces", out);
+    out[strcspn(out, "\n")] = 0;
+    check(atoi(out) == 0, out, "render-2.21 no RGB operators or colour spaces");
     free(out);
-    snprintf(cmd, sizeof cmd, "qpdf --qdf --object-streams=disable '%s' - | grep -a -c -E "
-             "'/OutputIntents|GTS_PDFX|/Trapped /False|PDF/X-1a:2001|JC200103'", pdf);
+    snprintf(cmd, sizeof cmd,
+             "qpdf --qdf --object-streams=disable '%s' - | grep -a -c -E "
+             "'/OutputIntents|GTS_PDFX|/Trapped /False|PDF/X-1a:2001|JC200103'",
+             pdf);
     out = run(cmd, &st);
-    check(atoi(out) >= 5, "print: output intent and PDF/X keys", "");
+    check(atoi(out) >= 5, out, "render-2.22 output intent and PDF/X keys");
     free(out);
     /* the band at y 0..40 reaches the bleed on top, left and right */
     snprintf(cmd, sizeof cmd, "qpdf --qdf --object-streams=disable '%s' - | grep -a -E ' re$' | head -1", pdf);
@@ -385,142 +419,114 @@ static void check_print(const char *pdf) {
     snprintf(detail, sizeof detail, "band %.2f %.2f %.2f %.2f", rx, ry, rw, rh);
     check(fabs(rx - b[0]) < 0.01 && fabs(rx + rw - b[2]) < 0.01 && fabs(ry + rh - b[3]) < 0.01 &&
               fabs(ry - (t[3] - 40)) < 0.01,
-          "print: edge fill extended to the bleed", detail);
-    free(out);
-}
-
-/* pdfinfo's "KEY:   VALUE" line has VALUE. */
-static bool info_is(const char *out, const char *key, const char *value) {
-    char k[64];
-    snprintf(k, sizeof k, "\n%s:", key);
-    const char *p = strstr(out, k);
-    if (!p && !strncmp(out, k + 1, strlen(k + 1))) p = out - 1;
-    if (!p) return false;
-    p += strlen(k);
-    while (*p == ' ') p++;
-    size_t n = strlen(value);
-    return !strncmp(p, value, n) && (p[n] == '\n' || p[n] == 0);
-}
-
-static void check_web(const char *pdf) {
-    char cmd[4096];
-    int st;
-    snprintf(cmd, sizeof cmd, "pdfinfo '%s' 2>&1", pdf);
-    char *out = run(cmd, &st);
-    check(info_is(out, "Title", "テスト案内"), "web: title", "");
-    check(info_is(out, "Author", "横浜市"), "web: author", "");
-    check(info_is(out, "Creator", "tebiki"), "web: creator", "");
-    check(info_is(out, "Page size", "419.53 x 595.28 pts"), "web: page size = trim", "");
-    free(out);
-    snprintf(cmd, sizeof cmd, "qpdf --qdf --object-streams=disable '%s' - | grep -a -E "
-             "'/Lang|DisplayDocTitle|/CreationDate|/URI|/XYZ|/ID'", pdf);
-    out = run(cmd, &st);
-    check(strstr(out, "/Lang (ja)") != NULL, "web: /Lang (ja)", "");
-    check(strstr(out, "/DisplayDocTitle true") != NULL, "web: DisplayDocTitle", "");
-    check(strstr(out, "/CreationDate (D:20240318120000Z00'00')") != NULL, "web: CreationDate from epoch", "");
-    check(strstr(out, "/URI (https://example.org/office)") != NULL, "web: URI link", "");
-    check(strstr(out, "/XYZ") != NULL, "web: internal destinations", "");
-    check(strstr(out, "/ID [<") != NULL && !strstr(out, "<00000000000000000000000000000000>"), "web: /ID set", "");
-    free(out);
-    snprintf(cmd, sizeof cmd, "qpdf --json --json-key=outlines '%s' 2>&1", pdf);
-    out = run(cmd, &st);
-    int titles = 0;
-    for (const char *q = out; (q = strstr(q, "\"title\"")) != NULL; q++) titles++;
-    char n[32];
-    snprintf(n, sizeof n, "%d", titles);
-    free(out);
-    out = strdup(n);
-    check(atoi(out) == 3, "web: 3 outline entries", out);
+          detail, "render-2.23 a fill touching the trim reaches the bleed");
     free(out);
 }
 
 /* ---- main ------------------------------------------------------------ */
 
-static bool render_twice(tb_ctx *ctx, tb_pages *ps, tb_render_opts *o, const char *path) {
+/* Render twice; write the first result to PATH.  ID names the checks. */
+static bool render_twice(tb_ctx *ctx, tb_pages *ps, tb_render_opts *o, const char *path, const char *id) {
     unsigned char *a = NULL, *b = NULL;
     size_t na = 0, nb = 0;
     bool ok1 = tb_render_pdf(ctx, ps, o, &a, &na);
     bool ok2 = tb_render_pdf(ctx, ps, o, &b, &nb);
-    char what[128];
-    snprintf(what, sizeof what, "%s: render", o->variant == TB_VARIANT_PRINT ? "print" : "web");
-    check(ok1 && ok2 && a && na > 0, what, "");
-    if ((!ok1 || !ok2) && tb_diags_len(ctx->diags)) tb_diags_print(ctx->diags, 0);
-    snprintf(what, sizeof what, "%s: byte-identical on a second render", o->variant == TB_VARIANT_PRINT ? "print" : "web");
-    check(ok1 && ok2 && na == nb && !memcmp(a, b, na), what, "");
+    check(ok1 && ok2 && a && na > 0, t_diags_text(ctx->diags), "%s.1 renders", id);
+    check(ok1 && ok2 && na == nb && !memcmp(a, b, na), "outputs differ", "%s.2 a second render is byte-identical", id);
     bool w = ok1 && write_file(path, a, na);
     free(a);
     free(b);
     return w;
 }
 
+/* Render PAGES expecting failure: one error, nothing returned. */
+static void render_fails(tb_ctx *ctx, tb_pages *ps, tb_render_opts *o, const char *want, const char *name) {
+    unsigned char *out = (unsigned char *)"x";
+    size_t len = 1;
+    tb_diags_clear(ctx->diags);
+    bool ok = tb_render_pdf(ctx, ps, o, &out, &len);
+    const char *got = t_diags_text(ctx->diags);
+    check(!ok && !out && !len && tb_diags_count(ctx->diags, TB_ERROR) == 1 && strstr(got, want), got, "%s", name);
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    snprintf(outdir, sizeof outdir, "%s", argc > 1 ? argv[1] : "/tmp/tebiki-test-render");
-    mkdir(outdir, 0777);
-    if (access(MINCHO, R_OK) || access(SERIF, R_OK) || access(CJK, R_OK)) {
-        printf("skip: fonts not installed\n");
-        return 77;
+    if (argc > 1) {
+        snprintf(outdir, sizeof outdir, "%s", argv[1]);
+        mkdir(outdir, 0777);
+    } else {
+        snprintf(outdir, sizeof outdir, "/tmp/tebiki-render-XXXXXX");
+        if (!mkdtemp(outdir)) {
+            t_cannot("render-0.1 output folder", "mkdtemp failed");
+            return t_done();
+        }
     }
-    char cat[600], web[600], prn[600];
+    printf("# output in %s\n", outdir);
+    if (access(MINCHO, R_OK) || access(SERIF, R_OK) || access(CJK, R_OK)) {
+        t_cannot("render-0.1 fonts", "BIZ UD Mincho, Noto Serif or Noto Sans CJK not installed");
+        return t_done();
+    }
+    char cat[600], web[600], prn[600], png[600];
     snprintf(cat, sizeof cat, "%s/catalogue.xml", outdir);
     snprintf(web, sizeof web, "%s/web.pdf", outdir);
     snprintf(prn, sizeof prn, "%s/print.pdf", outdir);
-    const char *xml =
-        "<catalogue>\n"
-        "  <face id='mincho' file='" MINCHO "'/>\n"
-        "  <face id='serif' file='" SERIF "'/>\n"
-        "  <face id='sc' file='" CJK "' index='2'/>\n"
-        "  <chain role='body'><use face='mincho'/></chain>\n"
-        "  <chain role='serif'><use face='serif'/></chain>\n"
-        "  <chain role='sc'><use face='sc'/></chain>\n"
-        "</catalogue>\n";
-    write_file(cat, xml, strlen(xml));
+    snprintf(png, sizeof png, "%s/grey.png", outdir);
+    const char *xml = "<catalogue>\n"
+                      "  <face id='mincho' file='" MINCHO "'/>\n"
+                      "  <face id='serif' file='" SERIF "'/>\n"
+                      "  <face id='sc' file='" CJK "' index='2'/>\n"
+                      "  <chain role='body'><use face='mincho'/></chain>\n"
+                      "  <chain role='serif'><use face='serif'/></chain>\n"
+                      "  <chain role='sc'><use face='sc'/></chain>\n"
+                      "</catalogue>\n";
+    if (!write_file(cat, xml, strlen(xml)) || !write_png(png, 240, 120)) {
+        t_cannot("render-0.1 test files", outdir);
+        return t_done();
+    }
 
     tb_ctx *ctx = tb_ctx_new();
     ctx->fonts = tb_fontcat_load(ctx, cat);
     tb_face *mincho = ctx->fonts ? face_for(ctx, "body") : NULL;
     tb_face *serif = ctx->fonts ? face_for(ctx, "serif") : NULL;
     tb_face *sc = ctx->fonts ? face_for(ctx, "sc") : NULL;
-    check(mincho && serif && sc && tb_face_is_cff(sc) && !tb_face_is_cff(mincho), "faces open (SC is CFF)", "");
-    if (!mincho || !serif || !sc) {
-        if (tb_diags_len(ctx->diags)) tb_diags_print(ctx->diags, 0);
+    if (!check(mincho && serif && sc && tb_face_is_cff(sc) && !tb_face_is_cff(mincho), t_diags_text(ctx->diags),
+               "render-0.1 faces open (SC is CFF, Mincho glyf)")) {
         tb_ctx_free(ctx);
-        return 1;
+        return t_done();
     }
 
-    char png[600];
-    snprintf(png, sizeof png, "%s/grey.png", outdir);
-    check(write_png(png, 64, 32), "test PNG written", png);
     tb_arena *a = tb_arena_new();
     tb_pages ps = {0};
     build(a, ctx, &ps, mincho, serif, sc, png);
     tb_render_opts o = {.variant = TB_VARIANT_WEB, .epoch = 1710763200, .guide_name = "test.ja"};
-    if (render_twice(ctx, &ps, &o, web)) {
-        check_common(web, false);
+    if (render_twice(ctx, &ps, &o, web, "render-1")) {
+        check_common("render-1", web, false);
         check_web(web);
     }
     o.variant = TB_VARIANT_PRINT;
-    if (render_twice(ctx, &ps, &o, prn)) {
-        check_common(prn, true);
+    if (render_twice(ctx, &ps, &o, prn, "render-2")) {
+        check_common("render-2", prn, true);
         check_print(prn);
     }
-    check(tb_diags_len(ctx->diags) == 0, "no errors or warnings reported", "");
-    if (tb_diags_len(ctx->diags)) tb_diags_print(ctx->diags, 0);
+    check(tb_diags_len(ctx->diags) == 0, t_diags_text(ctx->diags), "render-2.30 no errors or warnings reported");
     tb_arena_free(a);
 
     /* failing renders: each reports one error and returns nothing */
     static const struct {
         const char *name, *bytes;
         size_t n;
-        const char *what;
+        const char *want, *check;
     } bad_images[] = {
-        {NULL, NULL, 0, "missing image fails cleanly"},
-        {"junk.png", "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDRnot really", 24, "damaged PNG fails cleanly (no abort)"},
-        {"junk.jpg", "\xFF\xD8\xFF\xE0 not a real JPEG at all", 29, "junk JPEG fails cleanly (libharu error)"},
-        {"text.gif", "GIF89a", 6, "unknown image format fails cleanly"},
+#define LIT(s) s, sizeof s - 1
+        {NULL, NULL, 0, "cannot read image", "render-3.1 missing image"},
+        {"junk.png", LIT("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDRnot really"), "damaged PNG image",
+         "render-3.2 damaged PNG (would abort inside libpng)"},
+        {"junk.jpg", LIT("\xFF\xD8\xFF\xE0 not a real JPEG at all"), "damaged JPEG image",
+         "render-3.3 junk JPEG (libjpeg's error, not an abort)"},
+        {"text.gif", LIT("GIF89a"), "neither PNG nor JPEG", "render-3.4 unknown image format"},
     };
     for (size_t i = 0; i < sizeof bad_images / sizeof *bad_images; i++) {
-        char path[600];
+        char path[700];
         if (bad_images[i].name) {
             snprintf(path, sizeof path, "%s/%s", outdir, bad_images[i].name);
             write_file(path, bad_images[i].bytes, bad_images[i].n);
@@ -530,18 +536,25 @@ int main(int argc, char **argv) {
         a = tb_arena_new();
         tb_pages bad = {0};
         build(a, ctx, &bad, mincho, serif, sc, path);
-        unsigned char *out = (unsigned char *)"x";
-        size_t len = 1;
-        tb_diags_clear(ctx->diags);
-        bool ok = tb_render_pdf(ctx, &bad, &o, &out, &len);
-        const tb_diag *d = tb_diags_len(ctx->diags) ? tb_diags_at(ctx->diags, 0) : NULL;
-        char detail[700];
-        snprintf(detail, sizeof detail, "%s: %s", d ? d->file : "-", d ? d->msg : "no diagnostic");
-        check(!ok && !out && !len && tb_diags_count(ctx->diags, TB_ERROR) == 1, bad_images[i].what, detail);
+        render_fails(ctx, &bad, &o, bad_images[i].want, bad_images[i].check);
         tb_arena_free(a);
     }
 
+    /* a glyph id the face does not have: an error from the font side */
+    a = tb_arena_new();
+    tb_pages bad = {0};
+    build(a, ctx, &bad, mincho, serif, sc, NULL);
+    ((tb_glyph *)bad.pages[1].first->u.glyphs.glyphs)[0].gid = 999999;
+    render_fails(ctx, &bad, &o, "font 'mincho' has no glyph 999999", "render-3.5 unknown glyph id");
+    bad.n = 0;
+    render_fails(ctx, &bad, &o, "no pages", "render-3.6 no pages");
+    tb_arena_free(a);
+
     tb_ctx_free(ctx);
-    printf("%s\n", failures ? "FAIL" : "ok");
-    return failures ? 1 : 0;
+    if (!t_failed && argc <= 1) { /* keep the files only when something failed */
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", outdir);
+        if (system(cmd) != 0) printf("# could not remove %s\n", outdir);
+    }
+    return t_done();
 }

@@ -1,0 +1,37 @@
+/*
+** tags.h — tagged PDF: marked content on pages and the structure tree.
+**
+** Internal to the render stage.  The structure (tb_pages.structs, built by
+** style) becomes the StructTreeRoot; every item drawn is bracketed as
+** marked content of its element (BDC with an MCID) or as an Artifact, and
+** link annotations join the tree as OBJR.  Reading order in the tree is
+** the order content is drawn, which paginate keeps in document order.
+*/
+#ifndef TB_TAGS_H
+#define TB_TAGS_H
+#include <hpdf.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "../base/ctx.h"
+#include "../paginate/pages.h"
+
+typedef struct tb_tagger tb_tagger;
+
+/* NULL when the pages carry no structure (nothing to tag). */
+tb_tagger *tb_tagger_new(tb_ctx *ctx, HPDF_Doc pdf, const tb_pages *pages);
+void tb_tagger_free(tb_tagger *t);
+
+/* Before drawing IT on PAGE (index IDX): writes "/Type <</MCID n>> BDC" or
+** "/Artifact BMC" into the page's content stream.  The caller has no
+** pending raw operators.  False after a write error (reported). */
+bool tb_tagger_begin(tb_tagger *t, HPDF_Page page, size_t idx, const tb_item *it);
+/* After it: "EMC". */
+bool tb_tagger_end(tb_tagger *t, HPDF_Page page);
+/* A link annotation made for IT: its /StructParent and its OBJR in IT's
+** element (a Link). */
+bool tb_tagger_annot(tb_tagger *t, HPDF_Page page, size_t idx, HPDF_Annotation a, const tb_item *it);
+/* Once, before saving: the structure tree, the parent tree, /MarkInfo,
+** each page's /StructParents and /Tabs /S. */
+bool tb_tagger_finish(tb_tagger *t);
+
+#endif
