@@ -47,6 +47,7 @@ typedef struct tb_lrun {
     size_t ntext;
     bool ruby;             /* a reading set above its base */
     tb_orient orient;      /* upright, sideways or across in vertical text */
+    bool rtl;              /* right to left (odd bidi level) */
     int st;                /* structure element: -1 the span's, -2 none
                               (a decoration: emphasis dots); ruby: its RT */
 } tb_lrun;

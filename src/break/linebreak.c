@@ -625,6 +625,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
                 lr->n = 0;
                 lr->x0 = x;
                 lr->orient = r->orient;
+                lr->rtl = r->level & 1;
                 lr->st = -1;
                 float rise = r->span->rise;
                 L->ascent = fmaxf(L->ascent, 0.88f * r->size + rise);

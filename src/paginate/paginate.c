@@ -3,6 +3,7 @@
 ** invariants.
 */
 #include "paginate.h"
+#include "../base/utf8.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +330,27 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
         g->text = lr->text ? lr->text : ls->para->text;
         g->ntext = lr->text ? lr->ntext : ls->para->len;
         g->lang = lr->span->lang;
+        if (lr->rtl) {
+            /* text extractors reverse right-to-left text, characters of a
+            ** ligature (lam-alef) included: give such clusters their
+            ** characters reversed, so that extraction restores them */
+            char *t = NULL;
+            for (size_t i = 0; i < lr->n; i++) {
+                const tb_lglyph *lg = &lr->g[i];
+                if (lg->ntext < 2) continue;
+                const char *q = g->text + lg->text, *e = q + lg->ntext;
+                unsigned cps[64];
+                size_t k = 0;
+                while (q < e && k < 64) cps[k++] = tb_utf8_next(&q);
+                if (k < 2) continue;
+                if (!t) {
+                    t = tb_arena_strndup(p->a, g->text, g->ntext);
+                    g->text = t;
+                }
+                char *w = t + lg->text;
+                for (size_t j = k; j-- > 0;) w += tb_utf8_put(w, cps[j]);
+            }
+        }
         tb_glyph *gs = TB_NEWN(p->a, tb_glyph, lr->n);
         for (size_t i = 0; i < lr->n; i++)
             gs[i] = (tb_glyph){lr->g[i].gid, lr->g[i].x, lr->g[i].y, lr->g[i].adv, lr->g[i].text, lr->g[i].ntext};

@@ -210,4 +210,12 @@ if build tests/e2e/ruby-guide/ja.xml "$TMP/ruby.pdf"; then
     if echo "$got" | grep -qF "きょうどう"; then ok "e2e/features/ruby/reading-extractable"
     else fail "e2e/features/ruby/reading-extractable" "no きょうどう in the text"; fi
 fi
+# ---- right to left: Arabic extracts in logical order ---------------------------------
+if build tests/e2e/rtl-guide/ar.xml "$TMP/ar.pdf"; then
+    got=$(pdftotext "$TMP/ar.pdf" - | python3 -c 'import sys,re; print(re.sub("[\u202a-\u202e\s]", "", sys.stdin.read()))')
+    want=$(echo "مرحبا بكم في مركز التعاون المدني (يوكوهاما) منذ عام 2020. يمكنكم الاتصال على الرقم" | tr -d ' ')
+    if echo "$got" | grep -qF "مرحبابكمفيمركزالتعاونالمدني(يوكوهاما)منذعام" && echo "$got" | grep -qF "يمكنكمالاتصالعلىالرقم"; then
+        ok "e2e/features/rtl/arabic-logical-order"
+    else fail "e2e/features/rtl/arabic-logical-order" "pdftotext: $(echo "$got" | head -c 200)"; fi
+fi
 exit 0
