@@ -959,7 +959,7 @@ enum { MAX_COLS = 64 };
 
 /* Width a cell's text asks for, in em: CJK characters count one, others
 ** about half; capped so that one long cell does not starve the others. */
-static float text_ems(st *s, const tb_node *cell) {
+static float text_ems(st *s, const tb_node *cell, float *longest_out) {
     const char *t = tb_node_plain_text(s->a, cell);
     float ems = 0, word = 0, longest = 0;
     int prev = 0; /* 1 CJK, 2 other: a change costs the ¼ em 和欧間 */
@@ -974,7 +974,7 @@ static float text_ems(st *s, const tb_node *cell) {
         else word += w;
         if (word > longest) longest = word;
     }
-    (void)longest;
+    if (longest_out) *longest_out = longest > 24 ? 24 : longest;
     return ems < 2 ? 2 : ems > 200 ? 200 : ems;
 }
 
@@ -1010,7 +1010,7 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
     /* the grid: place cells, honouring rowspans from rows above */
     int *busy = calloc(MAX_COLS, sizeof *busy); /* rows still covered per column */
     int ncols = 0;
-    float want[MAX_COLS] = {0};
+    float want[MAX_COLS] = {0}, word[MAX_COLS] = {0}; /* in em */
     typedef struct { const tb_node *cell; int row, col; } placed;
     placed *cells = calloc(nrows * MAX_COLS, sizeof *cells);
     size_t ncells = 0;
@@ -1028,7 +1028,11 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
             int rs = c->rowspan;
             if ((size_t)rs > nrows - r) rs = (int)(nrows - r);
             for (int k = col; k < col + span; k++) busy[k] = rs;
-            if (span == 1 && text_ems(s, c) > want[col]) want[col] = text_ems(s, c);
+            if (span == 1) {
+                float lw, e = text_ems(s, c, &lw);
+                if (e > want[col]) want[col] = e;
+                if (lw > word[col]) word[col] = lw;
+            }
             col += span;
             if (col > ncols) ncols = col;
         }
@@ -1073,11 +1077,39 @@ static void table(st *s, const tb_node *n, const inh *h, const frame *f, list *t
                     again = true;
                 }
         }
-        float wsum = 0;
+        /* the rest share by the square root of what they ask, so that one
+        ** long column does not squeeze short ones to a word a line; one
+        ** whose share would pass what it asks gets what it asks */
+        for (bool again = true; again && nrem > 0;) {
+            again = false;
+            float wsum = 0;
+            for (int k = 0; k < ncols; k++)
+                if (!fixed[k]) wsum += sqrtf(want[k]);
+            for (int k = 0; k < ncols; k++)
+                if (!fixed[k]) cw[k] = wsum > 0 ? rem * sqrtf(want[k]) / wsum : minw;
+            for (int k = 0; k < ncols; k++)
+                if (!fixed[k] && cw[k] >= want[k]) {
+                    fixed[k] = true;
+                    cw[k] = want[k];
+                    rem -= want[k];
+                    nrem--;
+                    again = true;
+                }
+        }
+    }
+    /* no column narrower than its longest word (where the table allows):
+    ** the shortfall comes from the columns with room to spare */
+    float need[MAX_COLS], short_by = 0, slack = 0;
+    for (int k = 0; k < ncols; k++) {
+        need[k] = fminf((word[k] + 1.6f) * th.size, W / (float)ncols);
+        if (cw[k] < need[k]) short_by += need[k] - cw[k];
+        else slack += cw[k] - need[k];
+    }
+    if (short_by > 0 && slack > 0) {
+        float take = fminf(short_by, slack), give = take / short_by;
         for (int k = 0; k < ncols; k++)
-            if (!fixed[k]) wsum += want[k];
-        for (int k = 0; k < ncols; k++)
-            if (!fixed[k]) cw[k] = wsum > 0 ? rem * want[k] / wsum : minw;
+            if (cw[k] < need[k]) cw[k] += (need[k] - cw[k]) * give;
+            else cw[k] -= (cw[k] - need[k]) * take / slack;
     }
     x[0] = 0;
     for (int k = 0; k < ncols; k++) x[k + 1] = x[k] + cw[k];
