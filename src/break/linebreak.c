@@ -55,7 +55,7 @@ typedef struct rplace {
 
 /* Hyphenation dictionaries (libhyphen, Debian's hyphen-* packages). */
 static const struct { const char *lang, *file; } HYPH_FILES[] = {
-    {"en", "hyph_en_US.dic"}, {"es", "hyph_es.dic"}, {"pt", "hyph_pt_BR.dic"},
+    {"en", "hyph_en_US.dic"}, {"es", "hyph_es_ES.dic"}, {"pt", "hyph_pt_BR.dic"},
     {"fr", "hyph_fr.dic"},    {"de", "hyph_de_DE.dic"}, {"it", "hyph_it_IT.dic"},
 };
 enum { NHYPH = sizeof HYPH_FILES / sizeof HYPH_FILES[0] };
@@ -831,7 +831,19 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
         bool hard = false, over = false;
         float nat = u[k].w, shrink = u[k].cls == J_SPACE ? fmaxf(0, u[k].w - 0.25f * u[k].em) : 0;
         for (; e < n; e++) {
-            if (u[e].hard) { cand = e; hard = true; break; }
+            if (u[e].hard) {
+                /* a forced break ends the line where the text before it
+                ** fits; where it does not, the last break point that fits */
+                size_t t = e;
+                while (t > k + 1 && u[t - 1].cls == J_SPACE) t--;
+                span_sum s = measure(u, g, k, t, false);
+                float hangw = hangs(&u[t - 1], o->hang) && t > k + 1 ? u[t - 1].w : 0;
+                if (s.nat - s.shrink - hangw <= o->measure - lead + 0.01f) {
+                    cand = e;
+                    hard = true;
+                }
+                break;
+            }
             if (u[e].hyph && !u[e].brk) {
                 /* a hyphenation point: fits with its hyphen? */
                 uint32_t hg;

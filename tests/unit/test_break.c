@@ -199,6 +199,22 @@ static void justify(tb_arena *a) {
     }
 }
 
+/* A forced line break (<br/>) after text wider than the measure: the text
+** before it still breaks where it may, and the forced break still holds. */
+static void forced(tb_arena *a) {
+    const char *t = "ファンドレイジングの手引き\n次の行";
+    tb_lines *ls = set(a, t, 70, 0, TB_ALIGN_START);
+    CHECK(ls && ls->n == 3, "break-5.1 a 13-character line before a forced break, at 7 em, makes 2 lines, then the forced one (%zu lines)",
+          ls ? ls->n : 0);
+    bool over = false;
+    for (size_t i = 0; ls && i < ls->n; i++) over |= ls->v[i].overfull || ls->v[i].width > 70.5f;
+    CHECK(!over, "break-5.2 no line before the forced break is overfull");
+    if (ls && ls->n == 3) {
+        CHECK(ls->v[1].hard && !ls->v[0].hard, "break-5.3 the second line, not the first, ends in the forced break");
+        CHECK(ls->v[2].start == (uint32_t)(strchr(t, '\n') - t) + 1, "break-5.4 the last line starts after the forced break");
+    }
+}
+
 int main(void) {
     ctx = tb_ctx_new();
     ctx->fonts_dir = "fonts";
@@ -214,6 +230,7 @@ int main(void) {
     kinsoku(a);
     aki(a);
     justify(a);
+    forced(a);
     tb_arena_free(a);
     tb_breaker_free(br);
     tb_shaper_free(sh);
