@@ -235,9 +235,34 @@ static float gridfit_extra(const pg *p, float h) {
     return n * g - h;
 }
 
+/* The baseline of a line whose pitch box starts at Y.  Ruby rises into the
+** half-leading above its line (JLREQ 4.5.1) but not above the block's top
+** or into the line before (*PREV_BOTTOM: that line's baseline + descent,
+** or the top): the line moves down by what it lacks, returned in *DROP. */
+static float line_baseline(const tb_sblock *sb, const tb_line *L, float pitch, float y, float *prev_bottom,
+                           float *drop) {
+    float half = (pitch - (0.88f + 0.12f) * sb->size) / 2;
+    float baseline = y + half + fmaxf(0.88f * sb->size, L->ascent);
+    *drop = 0;
+    if (L->ruby) {
+        baseline = y + half + 0.88f * sb->size;
+        float d = *prev_bottom - (baseline - L->ascent);
+        if (d > 0) {
+            baseline += d;
+            *drop = d;
+        }
+    }
+    *prev_bottom = baseline + L->descent;
+    return baseline;
+}
+
 static float para_height(const pg *p, const tb_lblock *b, size_t from, size_t to) {
-    float h = 0;
-    for (size_t i = from; i < to; i++) h += line_pitch(p, b->sb, &b->text->v[i]);
+    float h = 0, prev = 0, d;
+    for (size_t i = from; i < to; i++) {
+        float pitch = line_pitch(p, b->sb, &b->text->v[i]);
+        line_baseline(b->sb, &b->text->v[i], pitch, h, &prev, &d);
+        h += d + pitch;
+    }
     return h + (from == 0 && to == b->text->n ? gridfit_extra(p, h) : 0);
 }
 
@@ -468,8 +493,12 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
     float after = sb->after, extra = 0;
     float g = grid(p);
     if (g > 0) {
-        float h = 0;
-        for (size_t i = 0; i < n; i++) h += line_pitch(p, sb, &ls->v[i]);
+        float h = 0, prev = 0, d;
+        for (size_t i = 0; i < n; i++) {
+            float pitch = line_pitch(p, sb, &ls->v[i]);
+            line_baseline(sb, &ls->v[i], pitch, h, &prev, &d);
+            h += d + pitch;
+        }
         snap(p);
         if (gridfit_extra(p, h) < 0.01f) {
             p->y += roundf(before / g) * g;
@@ -503,6 +532,8 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
     float wide = span ? p->fw - p->m->inner - p->m->outer : col_width(p);
     float x = col_x(p) + p->inset_l + sb->start;
     float right_edge = col_x(p) + wide - p->inset_r - sb->end;
+    float prev_bottom = p->y; /* pt: the previous line's baseline + descent,
+                                 or the top of the block or column */
     for (size_t i = 0; i < n; i++) {
         const tb_line *L = &ls->v[i];
         float pitch = line_pitch(p, sb, L);
@@ -515,11 +546,13 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
             next_column(p);
             x = col_x(p) + p->inset_l + sb->start;
             right_edge = col_x(p) + col_width(p) - p->inset_r - sb->end;
+            prev_bottom = p->y;
         }
-        float half = (pitch - (0.88f + 0.12f) * sb->size) / 2;
         p->line_size = sb->size;
         p->line_st = sb->st;
-        float baseline = p->y + half + fmaxf(0.88f * sb->size, L->ascent);
+        float drop;
+        float baseline = line_baseline(sb, L, pitch, p->y, &prev_bottom, &drop);
+        p->y += drop;
         draw_line(p, ls, L, x, baseline);
         if (i == 0 && b->aux && !sb->aux_right) draw_aux(p, b, x, baseline, NULL, right_edge);
         if (i == n - 1 && b->aux && sb->aux_right) draw_aux(p, b, x, baseline, L, right_edge + sb->aux_width);
