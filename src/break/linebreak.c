@@ -564,7 +564,17 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
             }
             need -= f * cap;
         }
-        if (need > 0.001f) {
+        /* in a paragraph of a language written with spaces, a Japanese or
+        ** Chinese word quoted in it keeps its letters together: what is
+        ** left goes to the spaces, as in the rest of that paragraph */
+        const char *pl = sp->para->lang ? sp->para->lang : "";
+        bool spaced = strncmp(pl, "ja", 2) && strncmp(pl, "zh", 2) && strncmp(pl, "ko", 2);
+        size_t nspace = 0;
+        for (size_t i = k + 1; spaced && i + 1 < e; i++) nspace += u[i].cls == J_SPACE;
+        if (need > 0.001f && nspace) {
+            for (size_t i = k + 1; i + 1 < e; i++)
+                if (u[i].cls == J_SPACE) aw[i] += need / (float)nspace;
+        } else if (need > 0.001f) {
             size_t cnt = 0;
             for (size_t i = k + 1; i < e; i++) cnt += u[i].spreadable || g[i].kana_latin;
             if (cnt) {
