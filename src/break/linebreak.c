@@ -231,6 +231,8 @@ static HyphenDict *hyph_dict(tb_breaker *br, const char *lang) {
 
 static bool is_letter(uint32_t c) { return u_isalpha((UChar32)c); }
 
+static bool thai_letter(uint32_t c) { return c >= 0x0E01 && c <= 0x0EFF; }
+
 /* Mark hyphenation points in Latin words of six letters or more: units
 ** inside a word where a line may break with a hyphen added. */
 static void hyphenate(tb_breaker *br, const tb_shaped *sp, unit *u, size_t n) {
@@ -569,11 +571,18 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         ** left goes to the spaces, as in the rest of that paragraph */
         const char *pl = sp->para->lang ? sp->para->lang : "";
         bool spaced = strncmp(pl, "ja", 2) && strncmp(pl, "zh", 2) && strncmp(pl, "ko", 2);
+        /* Thai and Lao have no spaces between words: the word boundaries
+        ** (the break points) take it too, so that one space between two
+        ** phrases does not open into a hole */
+        bool thai = !strncmp(pl, "th", 2) || !strncmp(pl, "lo", 2);
         size_t nspace = 0;
-        for (size_t i = k + 1; spaced && i + 1 < e; i++) nspace += u[i].cls == J_SPACE;
+        for (size_t i = k + 1; spaced && i + 1 < e; i++)
+            nspace += u[i].cls == J_SPACE || (thai && u[i].brk && thai_letter(u[i - 1].last) && thai_letter(u[i].first));
         if (need > 0.001f && nspace) {
             for (size_t i = k + 1; i + 1 < e; i++)
                 if (u[i].cls == J_SPACE) aw[i] += need / (float)nspace;
+                else if (thai && u[i].brk && thai_letter(u[i - 1].last) && thai_letter(u[i].first))
+                    ag[i] += need / (float)nspace;
         } else if (need > 0.001f) {
             size_t cnt = 0;
             for (size_t i = k + 1; i < e; i++) cnt += u[i].spreadable || g[i].kana_latin;

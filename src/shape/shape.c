@@ -462,7 +462,13 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
                                          : rtl ? HB_DIRECTION_RTL : HB_DIRECTION_LTR);
         hb_buffer_set_script(sh->buf, sh->script_of[i]);
         hb_buffer_set_language(sh->buf, hb_language_from_string(sp->lang ? sp->lang : p->lang, -1));
-        hb_buffer_set_cluster_level(sh->buf, HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
+        /* Thai and Lao vowel and tone marks are zero-width glyphs over
+        ** their letter: grouped with it, the letter's glyph carries the
+        ** cluster's text, so text extraction reads them in order */
+        hb_script_t scr = sh->script_of[i];
+        hb_buffer_set_cluster_level(sh->buf, scr == HB_SCRIPT_THAI || scr == HB_SCRIPT_LAO
+                                                 ? HB_BUFFER_CLUSTER_LEVEL_MONOTONE_GRAPHEMES
+                                                 : HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
         hb_shape(tb_face_hb_font(face), sh->buf, NULL, 0);
         unsigned len = 0;
         hb_glyph_info_t *info = hb_buffer_get_glyph_infos(sh->buf, &len);

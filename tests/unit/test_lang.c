@@ -116,6 +116,18 @@ static void thai(void) {
     }
     ubrk_close(wb);
     CHECK(all, "lang-2.2 Thai lines end at dictionary word boundaries");
+    /* a mark glyph (ี, ่) carries no text of its own: its letter's glyph
+    ** stands for the letter and its marks, so extraction keeps them in order */
+    const char *w = "ที่นี่";
+    tb_lines *lw = set(a, w, "th", 200);
+    size_t own = 0, glyphs = 0;
+    for (size_t r = 0; lw->n && r < lw->v[0].nruns; r++)
+        for (size_t g = 0; g < lw->v[0].runs[r].n; g++) {
+            const tb_lglyph *lg = &lw->v[0].runs[r].g[g];
+            glyphs++;
+            own += lg->ntext > 0;
+        }
+    CHECK(glyphs == 6 && own == 2, "lang-2.3 ที่นี่: 6 glyphs, 2 with text (got %zu, %zu)", glyphs, own);
     tb_arena_free(a);
 }
 
