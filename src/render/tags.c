@@ -48,6 +48,8 @@ struct tb_tagger {
     size_t nannots;
     bool in_mc;              /* marked content open */
     bool failed;
+    bool linked;             /* the recs and parent arrays belong to the
+                                document (else tb_tagger_free frees them) */
     long seq;                /* drawing counter */
 };
 
@@ -98,6 +100,12 @@ tb_tagger *tb_tagger_new(tb_ctx *ctx, HPDF_Doc pdf, const tb_pages *pages) {
 
 void tb_tagger_free(tb_tagger *t) {
     if (!t) return;
+    /* a render that stopped early (a damaged image): the direct objects
+    ** made for the tree are in no document object yet */
+    for (size_t i = 0; !t->linked && t->el && i < t->pages->nstructs; i++)
+        for (size_t r = 0; r < t->el[i].nrecs; r++) HPDF_Dict_Free(t->el[i].recs[r].obj);
+    for (size_t i = 0; !t->linked && t->pg && i < t->pages->n; i++)
+        if (t->pg[i].parents) HPDF_Array_Free(t->pg[i].parents);
     for (size_t i = 0; t->el && i < t->pages->nstructs; i++) free(t->el[i].recs);
     free(t->el);
     free(t->pg);
@@ -271,6 +279,7 @@ bool tb_tagger_finish(tb_tagger *t) {
         if (p >= 0 && t->el[i].first >= 0) list[start[p] + fill[p]++] = i;
     }
     bool ok = true;
+    t->linked = true; /* from here on, a failure leaves them in the document */
     for (size_t i = 0; i < n && ok; i++)
         if (t->el[i].first >= 0) ok = link_tree(t, i, list + start[i], fill[i]);
     free(start), free(list), free(fill);
