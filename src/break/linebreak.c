@@ -264,6 +264,7 @@ static void hyphenate(tb_breaker *br, const tb_shaped *sp, unit *u, size_t n) {
                         unit_of[nc++] = k;
                     }
                 }
+                word[wl] = 0; /* libhyphen reads it as a C string too */
                 char hy[262];
                 char **rep = NULL;
                 int *pos = NULL, *cut = NULL;

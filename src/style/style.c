@@ -246,12 +246,18 @@ typedef struct istyle {   /* inline state while flattening */
     int line, col;
 } istyle;
 
+/* Field by field: the struct's padding bytes are never set */
+static bool color_eq(const tb_color *a, const tb_color *b) {
+    return a->c == b->c && a->m == b->m && a->y == b->y && a->k == b->k && a->r == b->r && a->g == b->g &&
+           a->b == b->b && a->has_rgb == b->has_rgb;
+}
+
 static void span(st *s, const istyle *is, size_t start) {
     if (s->len == start) return;
     if (s->nspans) {
         tb_span *p = &s->spans[s->nspans - 1];
         if (p->end == start && p->font == is->h.font && p->bold == is->h.bold && p->size == is->h.size &&
-            !memcmp(&p->color, &is->h.color, sizeof p->color) && p->lang == is->h.lang &&
+            color_eq(&p->color, &is->h.color) && p->lang == is->h.lang &&
             p->rise == is->rise && p->href == is->href && p->dest == is->dest && p->nobr == is->nobr &&
             p->tcy == is->tcy && p->boten == is->boten && p->st == is->st) {
             p->end = (uint32_t)s->len;
