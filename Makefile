@@ -11,7 +11,7 @@ DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-de
         libfreetype-dev libicu-dev libqrencode-dev libhyphen-dev liblcms2-dev \
         hyphen-en-us hyphen-es hyphen-pt-br hyphen-fr hyphen-de \
         libpng-dev libjpeg-dev zlib1g-dev libgs-common fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic \
-        fonts-noto-cjk fonts-noto-core poppler-utils qpdf python3 zbar-tools clang tidy \
+        fonts-noto-cjk fonts-noto-core poppler-utils qpdf python3 zbar-tools clang tidy valgrind \
         mecab libmecab-dev mecab-ipadic-utf8 kanjidic
 
 CC      ?= cc
@@ -194,9 +194,10 @@ build/bench/runone: bench/runone.c
 	@$(CC) -O2 -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -o $@ $<
 
 # ---- fuzz: libFuzzer targets (fuzz/README.md).  make fuzz builds them with
-# clang into build/fuzz/, seeds fuzz/corpus-guide/ (content/, tests/bad/, fuzz/seeds/)
-# and fuzz/corpus-layout/ (layouts/), then runs each target for FUZZ_SECONDS;
-# it fails when a target finds a crash, leak or timeout (the reproducer is in
+# clang into build/fuzz/, seeds fuzz/corpus-guide/ (content/, tests/bad/,
+# fuzz/seeds/guide/) and fuzz/corpus-layout/ (layouts/, tests/bad/layouts/,
+# fuzz/seeds/layout/), then runs each target for FUZZ_SECONDS; it fails when
+# a target finds a crash, leak or timeout (the reproducer is in
 # build/fuzz/artifacts/).  make fuzz-build only builds.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
@@ -226,9 +227,10 @@ $(FUZZ_BIN): build/fuzz/%: fuzz/%.c fuzz/fuzz_common.h $(FUZZ_OBJ)
 
 fuzz: $(FUZZ_BIN)
 	@mkdir -p fuzz/corpus-guide fuzz/corpus-layout build/fuzz/artifacts
-	@for f in content/*/*.xml; do d=$${f#content/}; cp -n "$$f" "fuzz/corpus-guide/seed-$${d%%/*}-$${d#*/}"; done
-	@for f in tests/bad/*.xml fuzz/seeds/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-guide/seed-$${f##*/}"; done; true
-	@for f in layouts/*.xml tests/bad/layouts/*.xml; do [ -f "$$f" ] && cp -n "$$f" "fuzz/corpus-layout/seed-$${f##*/}"; done; true
+	@seed() { [ -f "$$1" ] && ! cmp -s "$$1" "$$2" && cp "$$1" "$$2"; true; }; \
+	for f in content/*/*.xml; do d=$${f#content/}; seed "$$f" "fuzz/corpus-guide/seed-$${d%%/*}-$${d#*/}"; done; \
+	for f in tests/bad/*.xml fuzz/seeds/guide/*.xml; do seed "$$f" "fuzz/corpus-guide/seed-$${f##*/}"; done; \
+	for f in layouts/*.xml tests/bad/layouts/*.xml fuzz/seeds/layout/*.xml; do seed "$$f" "fuzz/corpus-layout/seed-$${f##*/}"; done
 	@rc=0; for t in guide layout; do \
 	  echo "  FUZZ    $$t for $(FUZZ_SECONDS) s"; touch build/fuzz/.$$t.stamp; \
 	  nice -n 10 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
