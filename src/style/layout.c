@@ -162,6 +162,19 @@ static bool get_len(reader *r, const char *name, tb_len *out) {
     return true;
 }
 
+/* A type size (folio, running head): a length above 0.  A size of 0 or
+** less would reach the shaper and the renderer (found by fuzz/fuzz_layout). */
+static bool get_size(reader *r, const char *name, tb_len *out) {
+    tb_len l;
+    if (!get_len(r, name, &l)) return false;
+    if (!(l.v > 0)) {
+        bad(r, name, attr(r, name), "a type size must be more than 0");
+        return false;
+    }
+    *out = l;
+    return true;
+}
+
 static bool get_pt(reader *r, const char *name, float *out) {
     tb_len l;
     if (!get_len(r, name, &l)) return false;
@@ -521,7 +534,7 @@ static tb_layout *load(tb_layouts *ls, const char *path) {
                 if (!pc || strchr(pc + 2, '%') || strchr(v, '%') != pc) bad(&r, "format", v, "needs exactly one %d");
                 else l->folio_format = v;
             }
-            get_len(&r, "size", &l->folio_size);
+            get_size(&r, "size", &l->folio_size);
             if ((v = attr(&r, "font"))) l->folio_font = v;
             get_pt(&r, "offset", &l->folio_offset);
             if ((v = attr(&r, "position"))) {
@@ -539,7 +552,7 @@ static tb_layout *load(tb_layouts *ls, const char *path) {
                 l->head_section = strstr(v, "section") != NULL;
                 if (!l->head_title && !l->head_section) bad(&r, "content", v, "say title, section or title section");
             }
-            get_len(&r, "size", &l->head_size);
+            get_size(&r, "size", &l->head_size);
             if ((v = attr(&r, "font"))) l->head_font = v;
             get_pt(&r, "offset", &l->head_offset);
             get_color(&r, "color", &l->head_color);
