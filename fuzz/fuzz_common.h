@@ -32,8 +32,9 @@
 #include "../src/shape/shape.h"
 #include "../src/style/layout.h"
 #include "../src/style/style.h"
+#include "../src/typeset/typeset.h"
 
-enum { FZ_MAX_PASSES = 5, FZ_MAX_PAGES = 50 };
+enum { FZ_MAX_PAGES = 50 };
 
 typedef struct fz_tool {
     tb_ctx *ctx;
@@ -173,13 +174,6 @@ static void fz_init(fz_tool *t) {
     tb_diags_clear(t->ctx->diags);
 }
 
-static bool fz_maps_equal(const tb_pagemap *a, const tb_pagemap *b) {
-    if (a->n != b->n) return false;
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->ids[i], b->ids[i]) || a->pages[i] != b->pages[i]) return false;
-    return true;
-}
-
 /* furigana → the HTML twin → style → shape → break → paginate (until page
 ** numbers are stable) → render to memory, as one() in src/main.c does for
 ** `tebiki build --html`.  RENDER false stops after pagination.  Returns the
@@ -202,22 +196,8 @@ static int fz_pipeline(fz_tool *t, tb_arena *a, tb_doc *doc, const tb_layout *la
         free(html);
         if (tb_diags_count(ctx->diags, TB_ERROR)) return -1;
     }
-    tb_pagemap map = {0}, prev = {0};
-    tb_pages *pages = NULL;
-    size_t mark = tb_diags_len(ctx->diags);
     bool back_cover = false;
-    for (int pass = 0; pass < FZ_MAX_PASSES; pass++) {
-        tb_diags_truncate(ctx->diags, mark);
-        const tb_styled *st = tb_style_run(ctx, a, doc, lay, pass ? &prev : NULL);
-        back_cover = st && st->back;
-        const tb_shaped_doc *sh = tb_shape_doc(t->shaper, a, st);
-        const tb_lined_doc *ld = tb_break_doc(t->breaker, a, sh);
-        pages = tb_paginate(ctx, a, ld, &map);
-        if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) break;
-        if (!st->page_numbers) break;
-        if (pass && fz_maps_equal(&map, &prev)) break;
-        prev = map;
-    }
+    tb_pages *pages = tb_typeset(ctx, a, t->shaper, t->breaker, doc, lay, &back_cover);
     if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) return -1;
     if (render) {
         tb_render_opts ro = {variant, 1700000000LL, "fuzz.ja", .layout = lay, .guide_file = doc->file,

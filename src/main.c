@@ -5,7 +5,7 @@
 **
 ** Page numbers printed by refs and the contents are only known after
 ** pagination, so style..paginate run again until every number is stable
-** (at most MAX_PASSES times).  Output files are written atomically: a
+** (src/typeset: at most TB_TYPESET_MAX_PASSES times).  Output files are written atomically: a
 ** temporary file in the target folder, renamed over the target only when
 ** complete, so a failed build leaves an earlier PDF untouched.
 */
@@ -34,11 +34,11 @@
 #include "shape/shape.h"
 #include "style/layout.h"
 #include "style/style.h"
+#include "typeset/typeset.h"
 #include "workflow/report.h"
 #include "workflow/watch.h"
 
 #define TEBIKI_VERSION "0.1.0"
-enum { MAX_PASSES = 5 };
 enum { EXIT_OK = 0, EXIT_GUIDE = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 typedef struct opts {
@@ -107,13 +107,6 @@ static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static bool maps_equal(const tb_pagemap *a, const tb_pagemap *b) {
-    if (a->n != b->n) return false;
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->ids[i], b->ids[i]) || a->pages[i] != b->pages[i]) return false;
-    return true;
 }
 
 /* "content/in-spiral/ja.xml" → "in-spiral.ja" */
@@ -296,22 +289,8 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
         rc = EXIT_GUIDE;
         goto done;
     }
-    tb_pagemap map = {0}, prev = {0};
-    tb_pages *pages = NULL;
-    size_t mark = tb_diags_len(ctx->diags);
     bool back_cover = false; /* for render: blank pages go before it */
-    for (int pass = 0; pass < MAX_PASSES; pass++) {
-        tb_diags_truncate(ctx->diags, mark);
-        const tb_styled *st = tb_style_run(ctx, a, doc, lay, pass ? &prev : NULL);
-        back_cover = st && st->back;
-        const tb_shaped_doc *sh = tb_shape_doc(t->shaper, a, st);
-        const tb_lined_doc *ld = tb_break_doc(t->breaker, a, sh);
-        pages = tb_paginate(ctx, a, ld, &map);
-        if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) break;
-        if (!st->page_numbers) break; /* nothing printed depends on pages */
-        if (pass && maps_equal(&map, &prev)) break;
-        prev = map;
-    }
+    tb_pages *pages = tb_typeset(ctx, a, t->shaper, t->breaker, doc, lay, &back_cover);
     if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) {
         rc = EXIT_GUIDE;
         goto done;

@@ -1,0 +1,35 @@
+/*
+** typeset.c — style → shape → break → paginate until page numbers settle;
+** see typeset.h.
+*/
+#include "typeset.h"
+#include <string.h>
+#include "../style/style.h"
+
+static bool maps_equal(const tb_pagemap *a, const tb_pagemap *b) {
+    if (a->n != b->n) return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (strcmp(a->ids[i], b->ids[i]) || a->pages[i] != b->pages[i]) return false;
+    return true;
+}
+
+tb_pages *tb_typeset(tb_ctx *ctx, tb_arena *a, tb_shaper *sh, tb_breaker *br, const tb_doc *doc,
+                     const tb_layout *lay, bool *back_cover) {
+    tb_pagemap map = {0}, prev = {0};
+    tb_pages *pages = NULL;
+    size_t mark = tb_diags_len(ctx->diags);
+    *back_cover = false;
+    for (int pass = 0; pass < TB_TYPESET_MAX_PASSES; pass++) {
+        tb_diags_truncate(ctx->diags, mark);
+        const tb_styled *st = tb_style_run(ctx, a, doc, lay, pass ? &prev : NULL);
+        *back_cover = st && st->back;
+        const tb_shaped_doc *shd = tb_shape_doc(sh, a, st);
+        const tb_lined_doc *ld = tb_break_doc(br, a, shd);
+        pages = tb_paginate(ctx, a, ld, &map);
+        if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) return NULL;
+        if (!st->page_numbers) break; /* nothing printed depends on pages */
+        if (pass && maps_equal(&map, &prev)) break;
+        prev = map;
+    }
+    return pages;
+}
