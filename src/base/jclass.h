@@ -8,6 +8,8 @@
 */
 #ifndef TB_JCLASS_H
 #define TB_JCLASS_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* ORDER: break/linebreak.c enum jcls */
@@ -16,5 +18,8 @@ typedef enum {
 } tb_jclass_t;
 
 tb_jclass_t tb_jclass(uint32_t c);
+
+/* Whether C is in SET, N code points sorted ascending (binary search). */
+bool tb_in_set(uint32_t c, const uint32_t *set, size_t n);
 
 #endif

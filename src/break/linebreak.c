@@ -108,17 +108,7 @@ static const uint32_t NO_END[] = {0x0028, 0x005B, 0x007B, 0x00AB, 0x2018, 0x201C
 ** 「1,800円」「2020年」「1つ」 never break after the digits. */
 static const uint32_t COUNTERS[] = {0x2103, 0x3064, 0x338F, 0x33A1, 0x4E07, 0x4EBA, 0x4EF6, 0x500B, 0x500D, 0x5104, 0x5186, 0x518A, 0x5206, 0x5272, 0x5343, 0x53F0, 0x53F7, 0x540D, 0x56DE, 0x5DFB, 0x5E74, 0x65E5, 0x6642, 0x6708, 0x672C, 0x6761, 0x679A, 0x6B73, 0x70B9, 0x767E, 0x79D2, 0x968E, 0x9805, 0xFF05};
 
-static bool in_set(uint32_t c, const uint32_t *set, size_t n) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (set[mid] == c) return true;
-        if (set[mid] < c) lo = mid + 1;
-        else hi = mid;
-    }
-    return false;
-}
-#define IN(c, set) in_set((c), (set), sizeof(set) / sizeof((set)[0]))
+#define IN(c, set) tb_in_set((c), (set), sizeof(set) / sizeof((set)[0]))
 
 bool tb_kinsoku_no_start(uint32_t c) { return c >= ')' && IN(c, NO_START); }
 bool tb_kinsoku_no_end(uint32_t c) { return c >= '(' && IN(c, NO_END); }
