@@ -453,6 +453,11 @@ static void read_style(reader *r, tb_rule *rule) {
         rule->cls = dot + 1;
     }
     rule->el = s;
+    /* an empty class ("p.", "cover. p") made has_class() in style.c loop
+    ** for ever (found by fuzz/fuzz_layout); an empty name matches nothing */
+    if (!*rule->el || (rule->cls && !*rule->cls) || (rule->ancestor && !*rule->ancestor) ||
+        (rule->ancestor_cls && !*rule->ancestor_cls))
+        bad(r, "select", sel, "an element name, with a class after a dot (say p, h1, aside.profile or cover p)");
     rule->langs = attr(r, "lang");
     rule_props(r, &rule->props);
 }
