@@ -10,13 +10,13 @@
 DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-dev \
         libfreetype-dev libicu-dev libqrencode-dev libhyphen-dev liblcms2-dev \
         hyphen-en-us hyphen-es hyphen-pt-br hyphen-fr hyphen-de \
-        libpng-dev libjpeg-dev zlib1g-dev libgs-common fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic \
+        libpng-dev libjpeg-dev zlib1g-dev libdeflate-dev libgs-common fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic \
         fonts-noto-cjk fonts-noto-core poppler-utils qpdf python3 zbar-tools clang tidy valgrind \
         mecab libmecab-dev mecab-ipadic-utf8 kanjidic
 
 CC      ?= cc
 PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n libqrencode \
-           lcms2 libpng libjpeg zlib
+           lcms2 libpng libjpeg zlib libdeflate
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
 CFLAGS  += -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\"

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #include "pdfbuf.h"
+#include "pdfstream.h"
 
 enum { PER_STREAM = 200 };   /* objects in one object stream */
 
@@ -45,25 +45,14 @@ static unsigned long trailer_ref(const unsigned char *t, const unsigned char *en
     return p + 4 <= end && !memcmp(p, " 0 R", 4) ? v : 0;
 }
 
+/* Object streams and the xref stream are deflated like the web file's
+** other streams (pdfstream.h). */
 static bool deflate_all(const void *in, size_t n, pdfbuf *out) {
-    z_stream z = {0};
-    if (deflateInit(&z, 9) != Z_OK) return false;
-    uLong cap = deflateBound(&z, (uLong)n);
-    char *tmp = malloc(cap ? cap : 1);
-    if (!tmp) {
-        deflateEnd(&z);
-        return false;
-    }
-    z.next_in = (Bytef *)in;
-    z.avail_in = (uInt)n;
-    z.next_out = (Bytef *)tmp;
-    z.avail_out = (uInt)cap;
-    int r = deflate(&z, Z_FINISH);
-    size_t len = cap - z.avail_out;
-    deflateEnd(&z);
-    if (r == Z_STREAM_END) pdfbuf_add(out, tmp, len);
-    free(tmp);
-    return r == Z_STREAM_END && pdfbuf_ok(out);
+    size_t len = 0;
+    unsigned char *z = tb_deflate(in, n, TB_DEFLATE_WEB, &len);
+    if (z) pdfbuf_add(out, z, len);
+    free(z);
+    return z && pdfbuf_ok(out);
 }
 
 static void put_be(pdfbuf *b, uint32_t v, int bytes) {

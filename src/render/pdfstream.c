@@ -3,7 +3,7 @@
 */
 #include "pdfstream.h"
 #include <stdlib.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 /* The dictionary's write hook: called by HPDF_Dict_Write after its own
 ** entries, before ">>". */
@@ -15,26 +15,17 @@ static HPDF_STATUS write_flate_filter(HPDF_Dict d, HPDF_Stream out) {
 unsigned char *tb_deflate(const void *data, size_t n, int level, size_t *out_n) {
     *out_n = 0;
     if (n > 0x7FFFFFFFu) return NULL;
-    z_stream z = {0};
-    if (deflateInit(&z, level) != Z_OK) return NULL;
-    uLong cap = deflateBound(&z, (uLong)n);
+    struct libdeflate_compressor *c = libdeflate_alloc_compressor(level < 0 ? 6 : level > 12 ? 12 : level);
+    if (!c) return NULL;
+    size_t cap = libdeflate_zlib_compress_bound(c, n);
     unsigned char *buf = malloc(cap ? cap : 1);
-    if (!buf) {
-        deflateEnd(&z);
-        return NULL;
-    }
-    z.next_in = (Bytef *)data;
-    z.avail_in = (uInt)n;
-    z.next_out = buf;
-    z.avail_out = (uInt)cap;
-    int r = deflate(&z, Z_FINISH);
-    *out_n = cap - z.avail_out;
-    deflateEnd(&z);
-    if (r != Z_STREAM_END) {
+    size_t got = buf ? libdeflate_zlib_compress(c, data, n, buf, cap) : 0;
+    libdeflate_free_compressor(c);
+    if (!got) { /* out of memory (the bound always suffices) */
         free(buf);
-        *out_n = 0;
         return NULL;
     }
+    *out_n = got;
     return buf;
 }
 
