@@ -74,6 +74,8 @@ struct tb_breaker {
     UChar *u16; uint32_t *u16_byte; size_t u16cap;
     unsigned char *ok; size_t okcap;
     float *adj_w, *adj_g; size_t adjcap;
+    /* the paragraph's hyphenatable words, hyphenated when a line needs it */
+    struct hword { size_t i, j; bool done; } *words; size_t nwords, wordcap;
 };
 
 tb_breaker *tb_breaker_new(tb_ctx *ctx) {
@@ -87,7 +89,7 @@ void tb_breaker_free(tb_breaker *br) {
     for (size_t i = 0; i < br->ncache; i++) ubrk_close(br->cache[i].it);
     free(br->u); free(br->gp); free(br->u16); free(br->u16_byte); free(br->ok);
     free(br->adj_w); free(br->adj_g);
-    free(br->rp); free(br->ux); free(br->uxe); free(br->ugl);
+    free(br->rp); free(br->ux); free(br->uxe); free(br->ugl); free(br->words);
     for (int i = 0; i < NHYPH; i++)
         if (br->hyph[i]) hnj_hyphen_free(br->hyph[i]);
     free(br);
@@ -203,11 +205,20 @@ static void icu_breaks(tb_breaker *br, const tb_para *p) {
 
 /* ---- hyphenation ----------------------------------------------------------- */
 
-static HyphenDict *hyph_dict(tb_breaker *br, const char *lang) {
-    if (!lang) return NULL;
+/* The entry of HYPH_FILES for LANG, or -1. */
+static int hyph_lang(const char *lang) {
+    if (!lang) return -1;
     for (int i = 0; i < NHYPH; i++) {
         size_t k = strlen(HYPH_FILES[i].lang);
-        if (strncmp(lang, HYPH_FILES[i].lang, k) || (lang[k] && lang[k] != '-' && lang[k] != '_')) continue;
+        if (!strncmp(lang, HYPH_FILES[i].lang, k) && (!lang[k] || lang[k] == '-' || lang[k] == '_')) return i;
+    }
+    return -1;
+}
+
+static HyphenDict *hyph_dict(tb_breaker *br, const char *lang) {
+    int i = hyph_lang(lang);
+    if (i < 0) return NULL;
+    {
         if (!br->hyph_tried[i]) {
             br->hyph_tried[i] = true;
             char path[256];
@@ -223,10 +234,11 @@ static bool is_letter(uint32_t c) { return u_isalpha((UChar32)c); }
 
 static bool thai_letter(uint32_t c) { return c >= 0x0E01 && c <= 0x0EFF; }
 
-/* Mark hyphenation points in Latin words of six letters or more: units
-** inside a word where a line may break with a hyphen added. */
-static void hyphenate(tb_breaker *br, const tb_shaped *sp, unit *u, size_t n) {
+/* Find the Latin words of six letters or more that a dictionary could
+** hyphenate (no dictionary is read here). */
+static void find_words(tb_breaker *br, const tb_shaped *sp, const unit *u, size_t n) {
     const tb_para *p = sp->para;
+    br->nwords = 0;
     for (size_t i = 0; i < n;) {
         const tb_span *span = sp->runs[sp->g[u[i].g0].run].span;
         if (!is_letter(u[i].first) || !u[i].latin || span->nobr) { i++; continue; }
@@ -234,44 +246,62 @@ static void hyphenate(tb_breaker *br, const tb_shaped *sp, unit *u, size_t n) {
         while (j < n && is_letter(u[j].first) && u[j].latin && !u[j].brk && u[j].first == u[j].last &&
                sp->runs[sp->g[u[j].g0].run].span == span)
             j++;
-        if (j - i >= 6) {
-            HyphenDict *d = hyph_dict(br, span->lang ? span->lang : p->lang);
-            if (d) {
-                /* the word, lower-cased (patterns are lower case), and the
-                ** unit each character starts */
-                char word[256];
-                size_t wl = 0, nc = 0;
-                size_t unit_of[128];
-                bool fits = true;
-                for (size_t k = i; k < j && fits; k++) {
-                    char tmp[4];
-                    UChar32 c = u_tolower((UChar32)u[k].first);
-                    size_t cl = tb_utf8_put(tmp, (unsigned)c);
-                    if (wl + cl >= sizeof word || nc >= 128) fits = false;
-                    else {
-                        memcpy(word + wl, tmp, cl);
-                        wl += cl;
-                        unit_of[nc++] = k;
-                    }
-                }
-                word[wl] = 0; /* libhyphen reads it as a C string too */
-                char hy[262];
-                char **rep = NULL;
-                int *pos = NULL, *cut = NULL;
-                if (fits && !hnj_hyphen_hyphenate3(d, word, (int)wl, hy, NULL, &rep, &pos, &cut, 2, 3, 2, 2)) {
-                    for (size_t c = 0; c + 1 < nc; c++)
-                        if ((hy[c] & 1) && !(rep && rep[c])) u[unit_of[c + 1]].hyph = true;
-                }
-                if (rep) {
-                    for (size_t c = 0; c < nc; c++) free(rep[c]);
-                    free(rep);
-                }
-                free(pos);
-                free(cut);
+        if (j - i >= 6 && hyph_lang(span->lang ? span->lang : p->lang) >= 0) {
+            if (br->nwords == br->wordcap) {
+                br->wordcap = br->wordcap ? 2 * br->wordcap : 16;
+                br->words = realloc(br->words, br->wordcap * sizeof *br->words);
+                if (!br->words) abort();
             }
+            br->words[br->nwords++] = (struct hword){i, j, false};
         }
         i = j;
     }
+}
+
+/* Mark the hyphenation points of word W: units inside it where a line may
+** break with a hyphen added.  The dictionary is loaded on the first word
+** a line needs hyphenated (loading en_US takes longer than setting a
+** Japanese booklet). */
+static void hyphenate_word(tb_breaker *br, const tb_shaped *sp, unit *u, struct hword *w) {
+    if (w->done) return;
+    w->done = true;
+    const tb_span *span = sp->runs[sp->g[u[w->i].g0].run].span;
+    HyphenDict *d = hyph_dict(br, span->lang ? span->lang : sp->para->lang);
+    if (!d) return;
+    /* the word, lower-cased (patterns are lower case), and the unit each
+    ** character starts */
+    char word[256];
+    size_t wl = 0, nc = 0;
+    size_t unit_of[128];
+    for (size_t k = w->i; k < w->j; k++) {
+        char tmp[4];
+        UChar32 c = u_tolower((UChar32)u[k].first);
+        size_t cl = tb_utf8_put(tmp, (unsigned)c);
+        if (wl + cl >= sizeof word || nc >= 128) return; /* too long to hyphenate */
+        memcpy(word + wl, tmp, cl);
+        wl += cl;
+        unit_of[nc++] = k;
+    }
+    word[wl] = 0; /* libhyphen reads it as a C string too */
+    char hy[262];
+    char **rep = NULL;
+    int *pos = NULL, *cut = NULL;
+    if (!hnj_hyphen_hyphenate3(d, word, (int)wl, hy, NULL, &rep, &pos, &cut, 2, 3, 2, 2)) {
+        for (size_t c = 0; c + 1 < nc; c++)
+            if ((hy[c] & 1) && !(rep && rep[c])) u[unit_of[c + 1]].hyph = true;
+    }
+    if (rep) {
+        for (size_t c = 0; c < nc; c++) free(rep[c]);
+        free(rep);
+    }
+    free(pos);
+    free(cut);
+}
+
+/* Hyphenate the words with a unit in [K, E). */
+static void hyphenate_range(tb_breaker *br, const tb_shaped *sp, unit *u, size_t k, size_t e) {
+    for (size_t w = 0; w < br->nwords; w++)
+        if (br->words[w].j > k && br->words[w].i < e) hyphenate_word(br, sp, u, &br->words[w]);
 }
 
 /* ---- units and gaps ------------------------------------------------------ */
@@ -408,7 +438,7 @@ static size_t build_units(tb_breaker *br, const tb_shaped *sp) {
         u->spreadable = u->brk && !hard && v->cls == J_NORMAL && u->cls == J_NORMAL && (v->cjk || u->cjk) &&
                         !(v->last == '!' || v->last == '?' || v->last == 0xFF01 || v->last == 0xFF1F);
     }
-    hyphenate(br, sp, br->u, n);
+    find_words(br, sp, br->u, n);
     /* gaps: aki between neighbours (3.1.4) and kana–Latin ¼ em (3.2.6) */
     for (size_t k = 0; k < n; k++) br->gp[k] = (gap){0, 0, 0, false};
     for (size_t k = 1; k < n; k++) {
@@ -854,13 +884,6 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
                 }
                 break;
             }
-            if (u[e].hyph && !u[e].brk) {
-                /* a hyphenation point: fits with its hyphen? */
-                uint32_t hg;
-                float ha = 0;
-                hyphen_glyph(sp, &u[e - 1], &hg, &ha);
-                if (nat + ha - shrink <= o->measure - lead + 0.01f) hcand = e;
-            }
             if (u[e].brk) {
                 /* the line [k, e) without trailing spaces */
                 size_t t = e;
@@ -885,9 +908,11 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
             if (s.nat - s.shrink <= o->measure - lead + 0.01f) cand = n;
         }
         /* hyphenate only where the line at the last break would be loose
-        ** (more than 3 em to spread) or where nothing else fits */
+        ** (more than 3 em to spread) or where nothing else fits: the
+        ** last hyphenation point among the units looked at that fits with
+        ** its hyphen */
         bool hyph_here = false;
-        if (hcand > cand && cand < n && !hard) {
+        if (br->nwords && cand < n && !hard) {
             float slack = 0;
             if (cand) {
                 size_t t = cand;
@@ -895,6 +920,20 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
                 slack = o->measure - lead - measure(u, g, k, t, false).nat;
             }
             if (!cand || slack > 3.0f * u[k].em) {
+                hyphenate_range(br, sp, u, cand > k ? cand : k, e);
+                float hn = u[k].w, hs = u[k].cls == J_SPACE ? fmaxf(0, u[k].w - 0.25f * u[k].em) : 0;
+                for (size_t x = k + 1; x < e; x++) {
+                    if (u[x].hyph && !u[x].brk) {
+                        uint32_t hg;
+                        float ha = 0;
+                        hyphen_glyph(sp, &u[x - 1], &hg, &ha);
+                        if (hn + ha - hs <= o->measure - lead + 0.01f) hcand = x;
+                    }
+                    hn += g[x].nat + u[x].w;
+                    hs += g[x].shrink + (u[x].cls == J_SPACE ? fmaxf(0, u[x].w - 0.25f * u[x].em) : 0);
+                }
+            }
+            if (hcand > cand) {
                 cand = hcand;
                 hyph_here = true;
             }
