@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include "base/arena.h"
 #include "base/ctx.h"
+#include "base/mem.h"
 #include "break/break.h"
 #include "font/font.h"
 #include "furigana/furigana.h"
@@ -698,6 +699,7 @@ int main(int argc, char **argv) {
         return EXIT_OK;
     }
     if (!strcmp(argv[1], "index")) return cmd_index(argc, argv);
+    tb_mem_tune();
     setvbuf(stdout, NULL, _IOLBF, 0); /* progress lines as they come (make -j, watch) */
     opts o = {0};
     if (!strcmp(argv[1], "check")) o.check = true;

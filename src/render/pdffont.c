@@ -17,6 +17,8 @@
 */
 #include "pdffont.h"
 #include <hb-subset.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <hpdf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +61,32 @@ struct tb_pdffont {
     tb_pdffont *next;
 };
 
+/* The subset of one face: computed by the worker thread from the glyphs
+** declared before drawing, or at finish from the glyphs used.  The worker
+** touches only its jobs, HarfBuzz's (thread-safe) face and libdeflate. */
+typedef struct subset_job {
+    tb_face *face;       /* (transfer none) */
+    hb_face_t *hbf;      /* (transfer none) the face's */
+    bool cff, retain, vertical;
+    int level;           /* deflate level of the font program */
+    hb_set_t *gids;      /* owned: the glyphs, .notdef included */
+    /* results */
+    hb_subset_plan_t *plan;  /* owned */
+    hb_face_t *sub;          /* owned */
+    hb_blob_t *blob;         /* owned: the font program (glyf: the whole
+                                font; CFF: its 'CFF ' table) */
+    unsigned len;            /* bytes of the program */
+    unsigned char *z;        /* owned: deflated; NULL when it failed */
+    size_t zn;
+    atomic_bool taken;       /* a thread has claimed the job */
+    struct subset_job *next;
+} subset_job;
+
 struct tb_pdffonts {
+    subset_job *jobs;    /* owned: declared faces, in declaration order */
+    pthread_t worker;
+    bool started;        /* the worker runs (or ran) and must be joined */
+    bool joined;
     tb_ctx *ctx;         /* borrowed */
     HPDF_Doc pdf;        /* borrowed */
     const char *file;    /* borrowed: diagnostics name */
@@ -105,8 +132,36 @@ tb_pdffonts *tb_pdffonts_new(tb_ctx *ctx, HPDF_Doc pdf, const char *file) {
 
 void tb_pdffonts_set_level(tb_pdffonts *s, int level) { s->level = level; }
 
+static void run_jobs(subset_job *first);
+
+static void job_clear(subset_job *j) {
+    hb_blob_destroy(j->blob);
+    hb_face_destroy(j->sub);
+    hb_subset_plan_destroy(j->plan);
+    free(j->z);
+    j->blob = NULL;
+    j->sub = NULL;
+    j->plan = NULL;
+    j->z = NULL;
+}
+
+static void join_worker(tb_pdffonts *s) {
+    if (s->started && !s->joined) {
+        run_jobs(s->jobs); /* help with those the worker has not begun */
+        pthread_join(s->worker, NULL);
+    }
+    s->joined = true;
+}
+
 void tb_pdffonts_free(tb_pdffonts *s) {
     if (!s) return;
+    join_worker(s);
+    for (subset_job *j = s->jobs, *nx; j; j = nx) {
+        nx = j->next;
+        job_clear(j);
+        hb_set_destroy(j->gids);
+        free(j);
+    }
     for (tb_pdffont *f = s->first, *nx; f; f = nx) {
         nx = f->next;
         free(f->e);
@@ -546,13 +601,80 @@ static void ps_name(tb_pdffont *f, char *out, size_t cap) {
         if (*p <= ' ' || *p > '~' || strchr("()<>[]{}/%#", *p)) *p = '-';
 }
 
+/* Subset J->face to J->gids and deflate the program: no diagnostics (the
+** worker runs this); false when hb-subset fails or memory runs out. */
+static bool make_subset(subset_job *j) {
+    /* subset: the glyphs used and .notdef, no Unicode, no layout tables;
+       no hinting (PDF viewers and RIPs rasterise without it; 15 % smaller,
+       and faster to subset and compress), and none of the tables a CID
+       font in PDF does without: glyphs are found through CIDToGIDMap (or
+       the CFF charset), names through the descriptor and ToUnicode */
+    hb_subset_input_t *in = hb_subset_input_create_or_fail();
+    if (!in) return false;
+    hb_set_union(hb_subset_input_glyph_set(in), j->gids);
+    hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
+    static const char *const dropped[] = {"GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "DSIG", "meta",
+                                          "kern", "hdmx", "VDMX", "LTSH", "gasp", "cmap", "post", "name"};
+    for (size_t i = 0; i < sizeof dropped / sizeof *dropped; i++)
+        hb_set_add(drop, hb_tag_from_string(dropped[i], 4));
+    if (!j->vertical) {
+        hb_set_add(drop, HB_TAG('v', 'h', 'e', 'a'));
+        hb_set_add(drop, HB_TAG('v', 'm', 't', 'x'));
+        hb_set_add(drop, HB_TAG('V', 'O', 'R', 'G'));
+    }
+    hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NOTDEF_OUTLINE | HB_SUBSET_FLAGS_NO_HINTING |
+                                      (j->retain ? HB_SUBSET_FLAGS_RETAIN_GIDS : 0));
+    j->plan = hb_subset_plan_create_or_fail(j->hbf, in);
+    hb_subset_input_destroy(in);
+    j->sub = j->plan ? hb_subset_plan_execute_or_fail(j->plan) : NULL;
+    if (!j->sub) return false;
+    j->blob = j->cff ? hb_face_reference_table(j->sub, HB_TAG('C', 'F', 'F', ' ')) : hb_face_reference_blob(j->sub);
+    const char *data = hb_blob_get_data(j->blob, &j->len);
+    if (!j->len) return true; /* reported by the caller */
+    j->z = tb_deflate(data, j->len, j->level, &j->zn);
+    return j->z != NULL;
+}
+
+/* Do the jobs from FIRST on that no other thread has claimed. */
+static void run_jobs(subset_job *first) {
+    for (subset_job *j = first; j; j = j->next)
+        if (!atomic_exchange(&j->taken, true)) make_subset(j);
+}
+
+static void *worker_main(void *arg) {
+    run_jobs(arg);
+    return NULL;
+}
+
+/* The job F can use: the worker's, when it subset exactly F's glyphs with
+** F's vertical tables; else one computed now into TMP.  NULL on failure
+** (reported). */
+static subset_job *subset_for(tb_pdffont *f, subset_job *tmp) {
+    tb_pdffonts *s = f->set;
+    hb_set_t *used = hb_set_create();
+    hb_set_add(used, 0);
+    for (size_t i = 0; i < f->n; i++) hb_set_add(used, f->e[i].gid);
+    if (!hb_set_allocation_successful(used)) {
+        hb_set_destroy(used);
+        tb_error(s->ctx, s->file, 0, 0, "out of memory");
+        return NULL;
+    }
+    for (subset_job *j = s->jobs; j; j = j->next)
+        if (j->face == f->face && j->vertical == f->vertical && j->plan && hb_set_is_equal(j->gids, used)) {
+            hb_set_destroy(used);
+            return j;
+        }
+    *tmp = (subset_job){.face = f->face, .hbf = tb_face_hb_face(f->face), .cff = f->cff,
+                        .retain = f->cff && !f->cid_keyed, .vertical = f->vertical, .level = s->level,
+                        .gids = used};
+    make_subset(tmp);
+    return tmp;
+}
+
 static bool finish_font(tb_pdffont *f) {
     tb_pdffonts *s = f->set;
     bool ok = false;
-    hb_subset_input_t *in = NULL;
-    hb_subset_plan_t *plan = NULL;
-    hb_face_t *sub = NULL;
-    hb_blob_t *blob = NULL;
+    subset_job tmp = {0}, *j = NULL;
     entry **sorted = NULL;
     unsigned char *map = NULL;
 
@@ -561,43 +683,20 @@ static bool finish_font(tb_pdffont *f) {
     for (size_t i = 0; i < f->n; i++) sorted[i] = &f->e[i];
     qsort(sorted, f->n, sizeof *sorted, by_code);
 
-    /* subset: the glyphs used and .notdef, no Unicode, no layout tables;
-       no hinting (PDF viewers and RIPs rasterise without it; 15 % smaller,
-       and faster to subset and compress), and none of the tables a CID
-       font in PDF does without: glyphs are found through CIDToGIDMap (or
-       the CFF charset), names through the descriptor and ToUnicode */
-    in = hb_subset_input_create_or_fail();
-    if (!in) goto oom;
-    hb_set_t *gs = hb_subset_input_glyph_set(in);
-    hb_set_add(gs, 0);
-    for (size_t i = 0; i < f->n; i++) hb_set_add(gs, f->e[i].gid);
-    hb_set_t *drop = hb_subset_input_set(in, HB_SUBSET_SETS_DROP_TABLE_TAG);
-    static const char *const dropped[] = {"GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "DSIG", "meta",
-                                          "kern", "hdmx", "VDMX", "LTSH", "gasp", "cmap", "post", "name"};
-    for (size_t i = 0; i < sizeof dropped / sizeof *dropped; i++)
-        hb_set_add(drop, hb_tag_from_string(dropped[i], 4));
-    if (!f->vertical) {
-        hb_set_add(drop, HB_TAG('v', 'h', 'e', 'a'));
-        hb_set_add(drop, HB_TAG('v', 'm', 't', 'x'));
-        hb_set_add(drop, HB_TAG('V', 'O', 'R', 'G'));
-    }
-    hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NOTDEF_OUTLINE | HB_SUBSET_FLAGS_NO_HINTING |
-                                      (f->cff && !f->cid_keyed ? HB_SUBSET_FLAGS_RETAIN_GIDS : 0));
-    plan = hb_subset_plan_create_or_fail(tb_face_hb_face(f->face), in);
-    sub = plan ? hb_subset_plan_execute_or_fail(plan) : NULL;
-    if (!sub) {
+    j = subset_for(f, &tmp);
+    if (!j) goto done;
+    if (!j->sub) {
         tb_error(s->ctx, s->file, 0, 0, "font '%s' (%s): hb-subset failed", tb_face_id(f->face),
                  tb_face_path(f->face));
         goto done;
     }
-    blob = f->cff ? hb_face_reference_table(sub, HB_TAG('C', 'F', 'F', ' ')) : hb_face_reference_blob(sub);
-    unsigned len = 0;
-    const char *data = hb_blob_get_data(blob, &len);
+    unsigned len = j->len;
     if (!len) {
         tb_error(s->ctx, s->file, 0, 0, "font '%s' (%s): hb-subset produced an empty font",
                  tb_face_id(f->face), tb_face_path(f->face));
         goto done;
     }
+    if (!j->z) goto oom;
 
     /* the font file */
     f->file = new_stream(s);
@@ -610,7 +709,7 @@ static bool finish_font(tb_pdffont *f) {
                HPDF_Dict_Add(f->desc, "FontFile2", f->file) != HPDF_OK) {
         goto done;
     }
-    if (!tb_pdfstream_deflate(f->file, data, len, s->level)) goto stream_failed;
+    if (!tb_pdfstream_put_deflated(f->file, j->z, j->zn)) goto stream_failed;
 
     /* CIDToGIDMap: the subset's glyph id of every CID, 2 bytes big-endian */
     if (!f->cff) {
@@ -618,7 +717,7 @@ static bool finish_font(tb_pdffont *f) {
         size_t nmap = 2 * ((size_t)max + 1);
         map = calloc(nmap, 1);
         if (!map) goto oom;
-        const hb_map_t *o2n = hb_subset_plan_old_to_new_glyph_mapping(plan);
+        const hb_map_t *o2n = hb_subset_plan_old_to_new_glyph_mapping(j->plan);
         for (size_t i = 0; i < f->n; i++) {
             hb_codepoint_t g = hb_map_get(o2n, f->e[i].gid);
             if (g == HB_MAP_VALUE_INVALID || g > 65535) {
@@ -658,11 +757,50 @@ oom:
 done:
     free(map);
     free(sorted);
-    hb_blob_destroy(blob);
-    hb_face_destroy(sub);
-    hb_subset_plan_destroy(plan);
-    hb_subset_input_destroy(in);
+    if (j == &tmp || !j) {
+        job_clear(&tmp);
+        hb_set_destroy(tmp.gids);
+    } else {
+        job_clear(j); /* the worker's: done with it */
+    }
     return ok;
+}
+
+void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
+                         size_t stride) {
+    if (s->started || s->finished || !face) return;
+    subset_job *j = s->jobs, **tail = &s->jobs;
+    for (; j; tail = &j->next, j = j->next)
+        if (j->face == face) break;
+    if (!j) {
+        hb_face_t *hbf = tb_face_hb_face(face);
+        if (!hbf || !(j = calloc(1, sizeof *j))) return; /* finish subsets it itself */
+        j->face = face;
+        j->hbf = hbf;
+        j->cff = tb_face_is_cff(face);
+        if (j->cff) {
+            FT_Face ft = tb_face_ft(face);
+            FT_Bool cid = 0;
+            if (!ft) {
+                free(j);
+                return;
+            }
+            j->retain = !(FT_Get_CID_Is_Internally_CID_Keyed(ft, &cid) == 0 && cid);
+        }
+        j->level = s->level;
+        j->gids = hb_set_create();
+        hb_set_add(j->gids, 0);
+        *tail = j;
+    }
+    j->vertical |= vertical;
+    for (size_t i = 0; i < n; i++) hb_set_add(j->gids, *(const uint32_t *)(const void *)((const char *)gids + i * stride));
+}
+
+void tb_pdffonts_start(tb_pdffonts *s) {
+    if (s->started || s->finished || !s->jobs) return;
+    for (subset_job *j = s->jobs; j; j = j->next)
+        if (!hb_set_allocation_successful(j->gids)) return; /* finish does it */
+    s->started = pthread_create(&s->worker, NULL, worker_main, s->jobs) == 0;
 }
 
 bool tb_pdffonts_finish(tb_pdffonts *s) {
@@ -671,6 +809,7 @@ bool tb_pdffonts_finish(tb_pdffonts *s) {
         return false;
     }
     s->finished = true;
+    join_worker(s);
     for (tb_pdffont *f = s->first; f; f = f->next)
         if (!finish_font(f)) return false;
     return true;

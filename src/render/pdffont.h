@@ -75,4 +75,15 @@ bool tb_pdffont_glyph(tb_pdffont *f, uint32_t gid, const char *text,
 ** failure (reported) or a libharu one (left in the document). */
 bool tb_pdffonts_finish(tb_pdffonts *set);
 
+/* Subsetting ahead, on a second core.  Before the first page is drawn,
+** declare every glyph a face will be drawn with (GIDS: N glyph ids, STRIDE
+** bytes apart) and whether any run sets it vertically; then start.  A
+** worker thread subsets and deflates the declared faces while the pages
+** are drawn; finish waits for it and uses each subset whose glyphs are
+** exactly the glyphs used (else subsets again), so the file is the same
+** either way.  Declaring is optional; so is starting. */
+void tb_pdffonts_declare(tb_pdffonts *set, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
+                         size_t stride);
+void tb_pdffonts_start(tb_pdffonts *set);
+
 #endif

@@ -645,13 +645,14 @@ static HPDF_Date epoch_date(long long t) {
 
 /* The slug line under the trim: guide, page, build date; in the first face
 ** of the document (ASCII only; glyphs the face lacks are left out). */
-static bool draw_slug(rstate *rs, HPDF_Page page, const tb_page *pg, size_t index) {
-    if (!rs->slug_face) return true;
+/* The slug's run for page INDEX in RUN (its glyphs malloc'd, TEXT its
+** text): 1, or 0 when there is none, or -1 when out of memory (reported). */
+static int slug_run(rstate *rs, const tb_page *pg, size_t index, char text[256], tb_glyph_run *run) {
+    if (!rs->slug_face) return 0;
     hb_font_t *font = tb_face_hb_font(rs->slug_face);
-    if (!font) return true;
+    if (!font) return 0;
     HPDF_Date d = epoch_date(rs->opts->epoch);
-    char text[256];
-    snprintf(text, sizeof text, "%.120s    %zu / %zu    %04d-%02d-%02d %02d:%02d UTC",
+    snprintf(text, 256, "%.120s    %zu / %zu    %04d-%02d-%02d %02d:%02d UTC",
              rs->opts->guide_name ? rs->opts->guide_name : "tebiki", index + 1, rs->npg, d.year, d.month,
              d.day, d.hour, d.minutes);
     for (char *p = text; *p; p++)
@@ -669,7 +670,7 @@ static bool draw_slug(rstate *rs, HPDF_Page page, const tb_page *pg, size_t inde
     if (!gl) {
         hb_buffer_destroy(buf);
         tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
-        return false;
+        return -1;
     }
     double k = SLUG_SIZE / tb_face_upem(rs->slug_face), pen = 0;
     size_t len = strlen(text), m = 0;
@@ -693,11 +694,19 @@ static bool draw_slug(rstate *rs, HPDF_Page page, const tb_page *pg, size_t inde
         pen += gp[i].x_advance;
     }
     hb_buffer_destroy(buf);
-    tb_glyph_run run = {.face = rs->slug_face, .size = SLUG_SIZE, .color = {.k = 1},
-                        .x = 0, .y = pg->h + MARK_REACH + 8, .text = text, .ntext = len,
-                        .glyphs = gl, .n = m};
+    *run = (tb_glyph_run){.face = rs->slug_face, .size = SLUG_SIZE, .color = {.k = 1},
+                          .x = 0, .y = pg->h + MARK_REACH + 8, .text = text, .ntext = len,
+                          .glyphs = gl, .n = m};
+    return 1;
+}
+
+static bool draw_slug(rstate *rs, HPDF_Page page, const tb_page *pg, size_t index) {
+    char text[256];
+    tb_glyph_run run;
+    int have = slug_run(rs, pg, index, text, &run);
+    if (have <= 0) return have == 0;
     bool ok = draw_run(rs, page, pg, &run);
-    free(gl);
+    free((void *)run.glyphs);
     return ok;
 }
 
@@ -1163,6 +1172,27 @@ static bool setup_pages(rstate *rs) {
     return true;
 }
 
+/* Tell the font set every glyph the pages will draw, and let it subset
+** on the second core while they are drawn (pdffont.h). */
+static void declare_fonts(rstate *rs) {
+    for (size_t i = 0; i < rs->npg; i++) {
+        const tb_page *pg = sheet(rs, i);
+        for (const tb_item *it = pg->first; it; it = it->next) {
+            const tb_glyph_run *r = &it->u.glyphs;
+            if (it->kind != TB_IT_GLYPHS || !r->n || !r->glyphs || !r->face || !tb_face_open(rs->ctx, r->face))
+                continue;
+            tb_pdffonts_declare(rs->fonts, r->face, r->vertical, &r->glyphs[0].gid, r->n, sizeof *r->glyphs);
+        }
+        char text[256];
+        tb_glyph_run run;
+        if (rs->print && rs->marks && slug_run(rs, pg, i, text, &run) > 0) {
+            tb_pdffonts_declare(rs->fonts, run.face, false, &run.glyphs[0].gid, run.n, sizeof *run.glyphs);
+            free((void *)run.glyphs);
+        }
+    }
+    tb_pdffonts_start(rs->fonts);
+}
+
 enum { MAX_NEAR_WARNINGS = 8 };
 
 static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
@@ -1304,6 +1334,7 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     rs.doing = "creating pages";
     if (!order_pages(&rs) || !find_placements(&rs) || !setup_pages(&rs)) goto fail;
     if (!rs.print) rs.tags = tb_tagger_new(ctx, rs.pdf, pages); /* web PDFs are tagged (PDF/UA) */
+    declare_fonts(&rs);
     size_t near_pages = 0;
     for (size_t i = 0; i < rs.npg; i++) {
         rs.doing = "drawing a page";
