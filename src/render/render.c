@@ -107,7 +107,8 @@ typedef struct rstate {
     bool print;
     float margin;                 /* pt: media beyond the trim on each side */
     float bleed;                  /* pt: print only */
-    pdfbuf ops;                   /* owned: raw operators not yet written */
+    pdfbuf ops;                   /* owned: the current page's operators */
+    int level;                    /* deflate level of streams (pdfstream.h) */
     tb_images *images;            /* owned: each file loaded once */
     placed *placed;               /* owned array */
     size_t nplaced;
@@ -258,44 +259,59 @@ static void check_ink(rstate *rs, const tb_color *col) {
     }
 }
 
-static void set_fill(rstate *rs, HPDF_Page page, const tb_color *c) {
-    if (rs->print) {
-        check_ink(rs, c);
-        HPDF_Page_SetCMYKFill(page, clamp01(c->c), clamp01(c->m), clamp01(c->y), clamp01(c->k));
-    } else if (c->has_rgb) {
-        HPDF_Page_SetRGBFill(page, clamp01(c->r), clamp01(c->g), clamp01(c->b));
-    } else { /* naive: no colour management on the web */
-        float k = 1 - clamp01(c->k);
-        HPDF_Page_SetRGBFill(page, (1 - clamp01(c->c)) * k, (1 - clamp01(c->m)) * k, (1 - clamp01(c->y)) * k);
+/* N numbers, each followed by a space; coordinates to 1/1000 pt. */
+static void nums(pdfbuf *b, int decimals, size_t n, const double *v) {
+    for (size_t i = 0; i < n; i++) {
+        pdfbuf_num(b, v[i], decimals);
+        pdfbuf_char(b, ' ');
     }
 }
 
-static void set_stroke(rstate *rs, HPDF_Page page, const tb_color *c) {
+/* The colour operator for C: fill (rg, k) or stroke (RG, K). */
+static void set_color(rstate *rs, const tb_color *c, bool stroke) {
+    pdfbuf *b = &rs->ops;
     if (rs->print) {
         check_ink(rs, c);
-        HPDF_Page_SetCMYKStroke(page, clamp01(c->c), clamp01(c->m), clamp01(c->y), clamp01(c->k));
-    } else if (c->has_rgb) {
-        HPDF_Page_SetRGBStroke(page, clamp01(c->r), clamp01(c->g), clamp01(c->b));
-    } else {
-        float k = 1 - clamp01(c->k);
-        HPDF_Page_SetRGBStroke(page, (1 - clamp01(c->c)) * k, (1 - clamp01(c->m)) * k, (1 - clamp01(c->y)) * k);
+        double v[4] = {clamp01(c->c), clamp01(c->m), clamp01(c->y), clamp01(c->k)};
+        nums(b, 4, 4, v);
+        pdfbuf_str(b, stroke ? "K\n" : "k\n");
+        return;
     }
+    double v[3];
+    if (c->has_rgb) {
+        v[0] = clamp01(c->r), v[1] = clamp01(c->g), v[2] = clamp01(c->b);
+    } else { /* naive: no colour management on the web */
+        float k = 1 - clamp01(c->k);
+        v[0] = (1 - clamp01(c->c)) * k, v[1] = (1 - clamp01(c->m)) * k, v[2] = (1 - clamp01(c->y)) * k;
+    }
+    nums(b, 4, 3, v);
+    pdfbuf_str(b, stroke ? "RG\n" : "rg\n");
+}
+
+static void set_fill(rstate *rs, const tb_color *c) { set_color(rs, c, false); }
+static void set_stroke(rstate *rs, const tb_color *c) { set_color(rs, c, true); }
+
+/* An operator with N numbers before it: "1 0 0 1 72 720 Tm". */
+static void op(rstate *rs, int decimals, size_t n, const double *v, const char *name) {
+    nums(&rs->ops, decimals, n, v);
+    pdfbuf_str(&rs->ops, name);
+    pdfbuf_char(&rs->ops, '\n');
 }
 
 /* ---- raw content ---------------------------------------------------- */
 
-/* Write the pending raw operators into PAGE's content stream. */
-static bool flush_ops(rstate *rs, HPDF_Page page) {
+/* The page's operators, deflated, become PAGE's content stream (libharu
+** neither sees nor compresses them: pdfstream.h). */
+static bool put_content(rstate *rs, HPDF_Page page) {
     if (!pdfbuf_ok(&rs->ops)) {
         tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
         return false;
     }
-    if (!rs->ops.n) return true;
-    HPDF_Stream st = ((HPDF_PageAttr)page->attr)->stream;
-    HPDF_STATUS r = HPDF_Stream_Write(st, (const HPDF_BYTE *)rs->ops.p, (HPDF_UINT)rs->ops.n);
+    HPDF_Dict contents = ((HPDF_PageAttr)page->attr)->contents;
+    bool ok = tb_pdfstream_deflate(contents, rs->ops.p, rs->ops.n, rs->level);
     pdfbuf_reset(&rs->ops);
-    if (r != HPDF_OK) report_hpdf(rs, r);
-    return r == HPDF_OK;
+    if (!ok && hpdf_ok(rs)) tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+    return ok;
 }
 
 /* Print: K100 overprints (/OP /op true, /OPM 1) from here to the
@@ -310,7 +326,12 @@ static bool set_overprint(rstate *rs, HPDF_Page page) {
             return false;
         rs->overprint = g;
     }
-    return HPDF_Page_SetExtGState(page, rs->overprint) == HPDF_OK;
+    const char *name = HPDF_Page_GetExtGStateName(page, rs->overprint);
+    if (!name) return false;
+    pdfbuf_char(&rs->ops, '/');
+    pdfbuf_str(&rs->ops, name);
+    pdfbuf_str(&rs->ops, " gs\n");
+    return true;
 }
 
 /* ---- glyph runs ----------------------------------------------------- */
@@ -345,17 +366,16 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
     const double size = r->size;
     const float ox = px(rs, r->x), oy = py(rs, pg, r->y);
 
-    HPDF_Page_GSave(page);
-    if (rs->print && is_k100(&r->color) && !set_overprint(rs, page)) return false;
-    set_fill(rs, page, &r->color);
-    if (r->fake_bold) {
-        set_stroke(rs, page, &r->color);
-        HPDF_Page_SetLineWidth(page, r->size / 30);
-    }
-    HPDF_Page_BeginText(page);
-    if (r->fake_bold) HPDF_Page_SetTextRenderingMode(page, HPDF_FILL_THEN_STROKE);
-    if (!hpdf_ok(rs)) return false;
     pdfbuf *b = &rs->ops;
+    pdfbuf_str(b, "q\n");
+    if (rs->print && is_k100(&r->color) && !set_overprint(rs, page)) return false;
+    set_fill(rs, &r->color);
+    if (r->fake_bold) {
+        set_stroke(rs, &r->color);
+        op(rs, 3, 1, (double[]){r->size / 30.0}, "w");
+    }
+    pdfbuf_str(b, "BT\n");
+    if (r->fake_bold) pdfbuf_str(b, "2 Tr\n"); /* fill, then stroke */
     pdfbuf_char(b, '/');
     pdfbuf_str(b, name);
     pdfbuf_char(b, ' ');
@@ -375,10 +395,9 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
         if (!in_tj || fabsf(cross - cross0) > 0.0005f) {
             if (in_hex) pdfbuf_char(b, '>');
             if (in_tj) pdfbuf_str(b, "] TJ\n");
-            if (!flush_ops(rs, page)) return false;
-            if (side) HPDF_Page_SetTextMatrix(page, 0, -1, 1, 0, ox + g->x, oy - g->y);
-            else HPDF_Page_SetTextMatrix(page, 1, 0, 0, 1, ox + g->x, oy - g->y);
-            if (!hpdf_ok(rs)) return false;
+            if (side) pdfbuf_str(b, "0 -1 1 0 ");
+            else pdfbuf_str(b, "1 0 0 1 ");
+            op(rs, 3, 2, (double[]){ox + g->x, oy - g->y}, "Tm");
             pdfbuf_char(b, '[');
             in_tj = true;
             in_hex = false;
@@ -400,11 +419,8 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
         pen += (vert ? -pgl.w1y : pgl.w) * size / 1000.0;
     }
     if (in_hex) pdfbuf_char(b, '>');
-    pdfbuf_str(b, "] TJ\n");
-    if (!flush_ops(rs, page)) return false;
-    HPDF_Page_EndText(page);
-    HPDF_Page_GRestore(page);
-    return hpdf_ok(rs);
+    pdfbuf_str(b, "] TJ\nET\nQ\n");
+    return true;
 }
 
 /* ---- rectangles, rules, images, links ------------------------------- */
@@ -421,43 +437,39 @@ static bool draw_rect(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_re
         if (x1 >= pg->w - eps) x1 = fmaxf(x1, pg->w + rs->bleed);
         if (y1 >= pg->h - eps) y1 = fmaxf(y1, pg->h + rs->bleed);
     }
-    HPDF_Page_GSave(page);
+    pdfbuf_str(&rs->ops, "q\n");
     /* a thin black frame overprints like a rule; a fill never does */
     if (rs->print && r->stroke && !r->fill && is_k100(&r->stroke_color) && r->stroke_width <= THIN_RULE &&
         !set_overprint(rs, page))
         return false;
-    if (r->fill) set_fill(rs, page, &r->fill_color);
+    if (r->fill) set_fill(rs, &r->fill_color);
     if (r->stroke) {
-        set_stroke(rs, page, &r->stroke_color);
-        HPDF_Page_SetLineWidth(page, r->stroke_width > 0 ? r->stroke_width : 0);
+        set_stroke(rs, &r->stroke_color);
+        op(rs, 3, 1, (double[]){r->stroke_width > 0 ? r->stroke_width : 0}, "w");
     }
-    HPDF_Page_Rectangle(page, px(rs, x0), py(rs, pg, y1), x1 - x0, y1 - y0);
-    if (r->fill && r->stroke) HPDF_Page_FillStroke(page);
-    else if (r->fill) HPDF_Page_Fill(page);
-    else HPDF_Page_Stroke(page);
-    HPDF_Page_GRestore(page);
-    return hpdf_ok(rs);
+    op(rs, 3, 4, (double[]){px(rs, x0), py(rs, pg, y1), x1 - x0, y1 - y0}, "re");
+    pdfbuf_str(&rs->ops, r->fill && r->stroke ? "B\nQ\n" : r->fill ? "f\nQ\n" : "S\nQ\n");
+    return true;
 }
 
 static bool draw_rule(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_rule_item *r) {
     float w = r->width > 0 ? r->width : 0;
-    HPDF_Page_GSave(page);
+    pdfbuf_str(&rs->ops, "q\n");
     if (rs->print && is_k100(&r->color) && w <= THIN_RULE && !set_overprint(rs, page)) return false;
-    set_stroke(rs, page, &r->color);
-    HPDF_Page_SetLineWidth(page, w);
+    set_stroke(rs, &r->color);
+    op(rs, 3, 1, (double[]){w}, "w");
     if (r->dotted) {
-        /* libharu 2.3.0 takes whole points: dots of ~w, gaps of ~2w */
-        long on = lroundf(w), off = lroundf(2 * w);
-        HPDF_UINT16 dash[2] = {(HPDF_UINT16)(on < 1 ? 1 : on > 100 ? 100 : on),
-                               (HPDF_UINT16)(off < 1 ? 1 : off > 100 ? 100 : off)};
-        HPDF_Page_SetLineCap(page, HPDF_BUTT_END);
-        HPDF_Page_SetDash(page, dash, 2, 0);
+        /* dots of ~w, gaps of ~2w in whole points (at least 1), butt ends */
+        long lon = lroundf(w), loff = lroundf(2 * w);
+        double on = lon < 1 ? 1 : lon > 100 ? 100 : lon, off = loff < 1 ? 1 : loff > 100 ? 100 : loff;
+        pdfbuf_str(&rs->ops, "0 J [");
+        nums(&rs->ops, 3, 2, (double[]){on, off});
+        pdfbuf_str(&rs->ops, "] 0 d\n");
     }
-    HPDF_Page_MoveTo(page, px(rs, r->x1), py(rs, pg, r->y1));
-    HPDF_Page_LineTo(page, px(rs, r->x2), py(rs, pg, r->y2));
-    HPDF_Page_Stroke(page);
-    HPDF_Page_GRestore(page);
-    return hpdf_ok(rs);
+    op(rs, 3, 2, (double[]){px(rs, r->x1), py(rs, pg, r->y1)}, "m");
+    op(rs, 3, 2, (double[]){px(rs, r->x2), py(rs, pg, r->y2)}, "l");
+    pdfbuf_str(&rs->ops, "S\nQ\n");
+    return true;
 }
 
 /* The largest placement of PATH (pt), from the pre-pass; NULL if none. */
@@ -537,8 +549,14 @@ static bool draw_image(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_i
     rs->doing = "drawing a page";
     if (!info) return false;
     if (rs->print) check_image(rs, im->path, info);
-    HPDF_Page_DrawImage(page, info->img, px(rs, im->x), py(rs, pg, im->y + im->h), im->w, im->h);
-    return hpdf_ok(rs);
+    const char *name = HPDF_Page_GetXObjectName(page, info->img);
+    if (!name) return false;
+    pdfbuf_str(&rs->ops, "q\n");
+    op(rs, 3, 6, (double[]){im->w, 0, 0, im->h, px(rs, im->x), py(rs, pg, im->y + im->h)}, "cm");
+    pdfbuf_char(&rs->ops, '/');
+    pdfbuf_str(&rs->ops, name);
+    pdfbuf_str(&rs->ops, " Do\nQ\n");
+    return true;
 }
 
 /* [page /XYZ left top null]: opens PAGE with Y (pt from the trim top) at
@@ -582,9 +600,9 @@ static bool draw_link(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_li
 
 /* ---- print furniture ------------------------------------------------ */
 
-static void seg(HPDF_Page p, float x0, float y0, float x1, float y1) {
-    HPDF_Page_MoveTo(p, x0, y0);
-    HPDF_Page_LineTo(p, x1, y1);
+static void seg(rstate *rs, float x0, float y0, float x1, float y1) {
+    op(rs, 3, 2, (double[]){x0, y0}, "m");
+    op(rs, 3, 2, (double[]){x1, y1}, "l");
 }
 
 /* Japanese double trim marks (トンボ), in registration colour, outside the
@@ -595,30 +613,29 @@ static void seg(HPDF_Page p, float x0, float y0, float x1, float y1) {
 static bool draw_marks(rstate *rs, HPDF_Page page, const tb_page *pg) {
     const float l = rs->margin, r = rs->margin + pg->w, bo = rs->margin, t = rs->margin + pg->h;
     const float b = fminf(rs->bleed, MARK_REACH - 2 * MM), o = MARK_REACH, half = 10 * MM;
-    HPDF_Page_GSave(page);
-    HPDF_Page_SetLineWidth(page, MARK_WIDTH);
-    HPDF_Page_SetLineCap(page, HPDF_BUTT_END);
-    HPDF_Page_SetCMYKStroke(page, 1, 1, 1, 1);
+    (void)page;
+    pdfbuf_str(&rs->ops, "q\n");
+    op(rs, 3, 1, (double[]){MARK_WIDTH}, "w");
+    pdfbuf_str(&rs->ops, "0 J\n1 1 1 1 K\n");
     const float cx[4] = {l, r, l, r}, cy[4] = {bo, bo, t, t};
     for (int i = 0; i < 4; i++) {
         float sx = i % 2 ? 1 : -1, sy = i < 2 ? -1 : 1;
-        seg(page, cx[i], cy[i] + sy * b, cx[i], cy[i] + sy * o);                  /* trim line, vertical */
-        seg(page, cx[i] + sx * b, cy[i], cx[i] + sx * o, cy[i]);                  /* trim line, horizontal */
-        seg(page, cx[i] + sx * b, cy[i], cx[i] + sx * b, cy[i] + sy * o);         /* bleed line, vertical */
-        seg(page, cx[i], cy[i] + sy * b, cx[i] + sx * o, cy[i] + sy * b);         /* bleed line, horizontal */
+        seg(rs, cx[i], cy[i] + sy * b, cx[i], cy[i] + sy * o);                  /* trim line, vertical */
+        seg(rs, cx[i] + sx * b, cy[i], cx[i] + sx * o, cy[i]);                  /* trim line, horizontal */
+        seg(rs, cx[i] + sx * b, cy[i], cx[i] + sx * b, cy[i] + sy * o);         /* bleed line, vertical */
+        seg(rs, cx[i], cy[i] + sy * b, cx[i] + sx * o, cy[i] + sy * b);         /* bleed line, horizontal */
     }
     float mx = (l + r) / 2, my = (bo + t) / 2;
-    seg(page, mx - half, t + b, mx + half, t + b);
-    seg(page, mx, t + b, mx, t + o);
-    seg(page, mx - half, bo - b, mx + half, bo - b);
-    seg(page, mx, bo - b, mx, bo - o);
-    seg(page, l - b, my - half, l - b, my + half);
-    seg(page, l - b, my, l - o, my);
-    seg(page, r + b, my - half, r + b, my + half);
-    seg(page, r + b, my, r + o, my);
-    HPDF_Page_Stroke(page);
-    HPDF_Page_GRestore(page);
-    return hpdf_ok(rs);
+    seg(rs, mx - half, t + b, mx + half, t + b);
+    seg(rs, mx, t + b, mx, t + o);
+    seg(rs, mx - half, bo - b, mx + half, bo - b);
+    seg(rs, mx, bo - b, mx, bo - o);
+    seg(rs, l - b, my - half, l - b, my + half);
+    seg(rs, l - b, my, l - o, my);
+    seg(rs, r + b, my - half, r + b, my + half);
+    seg(rs, r + b, my, r + o, my);
+    pdfbuf_str(&rs->ops, "S\nQ\n");
+    return true;
 }
 
 /* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant). */
@@ -1202,7 +1219,7 @@ static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
     for (const tb_item *it = pg->first; it; it = it->next) {
         bool ok = true;
         /* tagged PDF: each item is marked content of its element, or an artifact */
-        if (rs->tags && (!flush_ops(rs, page) || !tb_tagger_begin(rs->tags, page, index, it))) return false;
+        if (rs->tags && !tb_tagger_begin(rs->tags, page, index, it)) return false;
         switch (it->kind) {
         case TB_IT_GLYPHS:
             ok = draw_run(rs, page, pg, &it->u.glyphs);
@@ -1214,14 +1231,14 @@ static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
         case TB_IT_LINK: ok = rs->print || draw_link(rs, page, pg, &it->u.link, it, index); break;
         }
         if (!ok) return false;
-        if (rs->tags && (!flush_ops(rs, page) || !tb_tagger_end(rs->tags, page))) return false;
+        if (rs->tags && !tb_tagger_end(rs->tags, page)) return false;
     }
     if (near.dist < SAFE - 0.005f && (*near_pages)++ < MAX_NEAR_WARNINGS)
         tb_warning(rs->ctx, rs->where, 0, 0,
                    "page %zu: text 「%s」 is %.1f mm from the trim edge; keep text %.0f mm inside the trim", index + 1,
                    near.text, near.dist / MM, SAFE / MM);
-    if (rs->print && rs->marks) return draw_marks(rs, page, pg) && draw_slug(rs, page, pg, index);
-    return true;
+    if (rs->print && rs->marks && !(draw_marks(rs, page, pg) && draw_slug(rs, page, pg, index))) return false;
+    return put_content(rs, page);
 }
 
 /* The document-wide preflight findings, after the last page. */
@@ -1323,7 +1340,7 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
         return false;
     }
     if (HPDF_SetCompressionMode(rs.pdf, HPDF_COMP_ALL) != HPDF_OK) goto fail;
-    const int level = rs.print ? TB_DEFLATE_PRINT : TB_DEFLATE_WEB;
+    const int level = rs.level = rs.print ? TB_DEFLATE_PRINT : TB_DEFLATE_WEB;
     if (!(rs.fonts = tb_pdffonts_new(ctx, rs.pdf, rs.file))) goto fail;
     tb_pdffonts_set_level(rs.fonts, level);
     tb_image_opts io = {.print = rs.print, .keep_alpha = !rs.print || rs.pdfx == 4,
@@ -1333,7 +1350,7 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
 
     rs.doing = "creating pages";
     if (!order_pages(&rs) || !find_placements(&rs) || !setup_pages(&rs)) goto fail;
-    if (!rs.print) rs.tags = tb_tagger_new(ctx, rs.pdf, pages); /* web PDFs are tagged (PDF/UA) */
+    if (!rs.print) rs.tags = tb_tagger_new(ctx, rs.pdf, pages, &rs.ops); /* web PDFs are tagged (PDF/UA) */
     declare_fonts(&rs);
     size_t near_pages = 0;
     for (size_t i = 0; i < rs.npg; i++) {

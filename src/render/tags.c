@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../base/utf8.h"
+#include "pdfbuf.h"
 
 typedef struct rec {         /* an MCR or OBJR of an element */
     long seq;                /* when it was drawn */
@@ -38,6 +39,7 @@ struct tb_tagger {
     tb_ctx *ctx;
     HPDF_Doc pdf;
     const tb_pages *pages;
+    pdfbuf *ops;             /* (borrowed) the page's operators, written by render */
     elem *el;                /* one per structure element */
     pageinfo *pg;            /* one per page */
     HPDF_Dict root;          /* StructTreeRoot */
@@ -80,13 +82,14 @@ static HPDF_Binary textstr(tb_tagger *t, const char *s) {
     return r;
 }
 
-tb_tagger *tb_tagger_new(tb_ctx *ctx, HPDF_Doc pdf, const tb_pages *pages) {
+tb_tagger *tb_tagger_new(tb_ctx *ctx, HPDF_Doc pdf, const tb_pages *pages, pdfbuf *ops) {
     if (!pages->structs || !pages->nstructs) return NULL;
     tb_tagger *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->ctx = ctx;
     t->pdf = pdf;
     t->pages = pages;
+    t->ops = ops;
     t->el = calloc(pages->nstructs, sizeof *t->el);
     t->pg = calloc(pages->n + 1, sizeof *t->pg);
     if (!t->el || !t->pg) {
@@ -165,9 +168,8 @@ static bool add_rec(tb_tagger *t, int st, HPDF_Dict obj) {
 }
 
 static bool raw(tb_tagger *t, HPDF_Page page, const char *s) {
-    HPDF_Stream st = ((HPDF_PageAttr)page->attr)->stream;
-    if (HPDF_Stream_Write(st, (const HPDF_BYTE *)s, (HPDF_UINT)strlen(s)) != HPDF_OK)
-        return fail(t, "cannot write marked content");
+    (void)page;
+    pdfbuf_str(t->ops, s);
     return true;
 }
 

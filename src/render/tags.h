@@ -17,13 +17,16 @@
 
 typedef struct tb_tagger tb_tagger;
 
-/* NULL when the pages carry no structure (nothing to tag). */
-tb_tagger *tb_tagger_new(tb_ctx *ctx, HPDF_Doc pdf, const tb_pages *pages);
+/* NULL when the pages carry no structure (nothing to tag).  Marked-content
+** operators are appended to OPS (borrowed), the buffer render writes the
+** current page's content into. */
+typedef struct pdfbuf pdfbuf;
+tb_tagger *tb_tagger_new(tb_ctx *ctx, HPDF_Doc pdf, const tb_pages *pages, pdfbuf *ops);
 void tb_tagger_free(tb_tagger *t);
 
 /* Before drawing IT on PAGE (index IDX): writes "/Type <</MCID n>> BDC" or
-** "/Artifact BMC" into the page's content stream.  The caller has no
-** pending raw operators.  False after a write error (reported). */
+** "/Artifact BMC" into the page's operators.  False after an error
+** (reported). */
 bool tb_tagger_begin(tb_tagger *t, HPDF_Page page, size_t idx, const tb_item *it);
 /* After it: "EMC". */
 bool tb_tagger_end(tb_tagger *t, HPDF_Page page);
