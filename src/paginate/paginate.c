@@ -43,6 +43,8 @@ typedef struct pg {
     const char **ids;
     int *idpages;
     size_t nids, capids;
+    uint32_t *idslot;       /* open hash of ids index + 1 (arena); 0 = empty */
+    size_t nidslot;         /* a power of two, at least 2 nids */
     size_t capout;
     /* level-1 headings placed: their running-head lines and pages */
     struct { size_t page; const tb_lines *lines; } *heads;
@@ -181,10 +183,19 @@ static void next_column(pg *p) {
     p->col_empty = true;
 }
 
+static size_t id_hash(const char *id) {
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++) h = (h ^ *c) * 0x100000001b3ULL;
+    return (size_t)h;
+}
+
+/* The page an id first appears on: kept once, the first time. */
 static void record_id(pg *p, const char *id) {
     if (!id) return;
-    for (size_t i = 0; i < p->nids; i++)
-        if (!strcmp(p->ids[i], id)) return;
+    size_t mask = p->nidslot - 1, h = id_hash(id);
+    if (p->nidslot)
+        for (size_t i = h & mask; p->idslot[i]; i = (i + 1) & mask)
+            if (!strcmp(p->ids[p->idslot[i] - 1], id)) return;
     if (p->nids == p->capids) {
         size_t cap = p->capids ? p->capids * 2 : 32;
         p->ids = tb_arena_grow(p->a, p->ids, p->nids, cap, sizeof *p->ids);
@@ -193,6 +204,19 @@ static void record_id(pg *p, const char *id) {
     }
     p->ids[p->nids] = id;
     p->idpages[p->nids++] = (int)p->cur;
+    if (p->nids * 2 > p->nidslot) { /* rehash (arena: the old table stays until the document ends) */
+        p->nidslot = p->nidslot ? p->nidslot * 2 : 64;
+        p->idslot = TB_NEWN(p->a, uint32_t, p->nidslot);
+        mask = p->nidslot - 1;
+        for (size_t k = 0; k + 1 < p->nids; k++) {
+            size_t i = id_hash(p->ids[k]) & mask;
+            while (p->idslot[i]) i = (i + 1) & mask;
+            p->idslot[i] = (uint32_t)k + 1;
+        }
+    }
+    size_t i = h & mask;
+    while (p->idslot[i]) i = (i + 1) & mask;
+    p->idslot[i] = (uint32_t)p->nids;
 }
 
 /* ---- measuring ---------------------------------------------------------- */

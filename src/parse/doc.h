@@ -58,6 +58,9 @@ typedef struct tb_doc {
     const char *layout;   /* guide/@layout */
     const char *lang;     /* guide/@xml:lang */
     tb_node *meta;        /* <meta> */
+    tb_node **ids;        /* the elements with an id, sorted by id (arena);
+                             NULL in a tree not made by tb_parse_file */
+    size_t nids;
 } tb_doc;
 
 typedef struct tb_parser tb_parser;

@@ -638,7 +638,8 @@ static void collect_ids(tb_node *n, idtab *t) {
 static int cmp_id(const void *a, const void *b) {
     const tb_node *x = *(tb_node *const *)a, *y = *(tb_node *const *)b;
     int c = strcmp(x->id, y->id);
-    return c ? c : x->line - y->line;
+    if (c) return c;
+    return x->line != y->line ? (x->line > y->line) - (x->line < y->line) : (x->col > y->col) - (x->col < y->col);
 }
 
 static void check_refs(build *b, tb_node *n) {
@@ -658,7 +659,16 @@ static tb_node *find_in(tb_node *n, const char *id) {
     return NULL;
 }
 
-tb_node *tb_doc_find(const tb_doc *d, const char *id) { return find_in(d->root, id); }
+tb_node *tb_doc_find(const tb_doc *d, const char *id) {
+    if (!d->ids) return find_in(d->root, id); /* a tree built by hand */
+    size_t lo = 0, hi = d->nids; /* the first entry not below ID */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(d->ids[mid]->id, id) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < d->nids && !strcmp(d->ids[lo]->id, id) ? d->ids[lo] : NULL;
+}
 
 const char *tb_node_lang(const tb_node *n) {
     for (; n; n = n->parent)
@@ -769,6 +779,13 @@ tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
             if (!strcmp(t.v[i]->id, t.v[i - 1]->id))
                 tb_error(ctx, path, t.v[i]->line, t.v[i]->col, "duplicate id '%s' (first used on line %d)",
                          t.v[i]->id, t.v[i - 1]->line);
+        /* kept for tb_doc_find: sorted by id, then source position (the
+           first of duplicates first: duplicates are errors anyway) */
+        if (t.n) {
+            d->ids = TB_NEWN(a, tb_node *, t.n);
+            memcpy(d->ids, t.v, t.n * sizeof *t.v);
+            d->nids = t.n;
+        }
         free(t.v);
         check_refs(&b, d->root);
         /* the schema: structure the checks above do not cover; skipped when

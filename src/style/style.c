@@ -40,6 +40,8 @@ typedef struct st {
     const tb_doc *doc;
     const tb_layout *l;
     const tb_pagemap *pages;
+    uint32_t *page_slot;      /* open hash of pages' entries + 1 (arena), made on first use */
+    size_t npage_slot;
     tb_styled *out;
     /* the paragraph being built */
     char *buf; size_t len, cap;
@@ -274,10 +276,33 @@ static void span(st *s, const istyle *is, size_t start) {
                                       is->tcy, is->boten, is->st, is->line, is->col};
 }
 
+static size_t id_hash(const char *id) {
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)id; *c; c++) h = (h ^ *c) * 0x100000001b3ULL;
+    return (size_t)h;
+}
+
+/* The page ID is on in the previous pass, or -1.  The map's ids go into an
+** open hash (in the arena) on first use. */
 static int page_of(st *s, const char *id) {
-    if (!s->pages) return -1;
-    for (size_t i = 0; i < s->pages->n; i++)
-        if (!strcmp(s->pages->ids[i], id)) return s->pages->pages[i];
+    const tb_pagemap *m = s->pages;
+    if (!m || !m->n) return -1;
+    size_t mask;
+    if (!s->page_slot) {
+        size_t n = 64;
+        while (n < 2 * m->n) n *= 2;
+        s->page_slot = TB_NEWN(s->a, uint32_t, n);
+        s->npage_slot = n;
+        mask = n - 1;
+        for (size_t k = 0; k < m->n; k++) {
+            size_t i = id_hash(m->ids[k]) & mask;
+            while (s->page_slot[i]) i = (i + 1) & mask;
+            s->page_slot[i] = (uint32_t)k + 1;
+        }
+    }
+    mask = s->npage_slot - 1;
+    for (size_t i = id_hash(id) & mask; s->page_slot[i]; i = (i + 1) & mask)
+        if (!strcmp(m->ids[s->page_slot[i] - 1], id)) return m->pages[s->page_slot[i] - 1];
     return -1;
 }
 
