@@ -63,6 +63,26 @@ void tb_diags_add(tb_diags *d, tb_severity sev, const char *file, int line,
     e->msg = msg;
 }
 
+void tb_diags_push(tb_diags *d, const tb_diag *e) {
+    if (d->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 16;
+        tb_diag *v = realloc(d->v, cap * sizeof *v);
+        if (!v) return;
+        d->v = v;
+        d->cap = cap;
+    }
+    char *file = strdup(e->file ? e->file : "tebiki"), *msg = strdup(e->msg ? e->msg : "");
+    if (!file || !msg) {
+        free(file);
+        free(msg);
+        return;
+    }
+    tb_diag *c = &d->v[d->n++];
+    *c = *e;
+    c->file = file;
+    c->msg = msg;
+}
+
 size_t tb_diags_count(const tb_diags *d, tb_severity sev) {
     size_t k = 0;
     for (size_t i = 0; i < d->n; i++) k += d->v[i].sev == sev;

@@ -25,6 +25,9 @@ void tb_diags_free(tb_diags *d);
 void tb_diags_add(tb_diags *d, tb_severity sev, const char *file, int line,
                   int col, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* Add a copy of E (every field; the strings duplicated): a finding
+** replayed from a cache. */
+void tb_diags_push(tb_diags *d, const tb_diag *e);
 size_t tb_diags_count(const tb_diags *d, tb_severity sev);
 size_t tb_diags_len(const tb_diags *d);
 const tb_diag *tb_diags_at(const tb_diags *d, size_t i);

@@ -100,6 +100,14 @@ typedef struct tb_break_opts {
 
 tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp,
                         const tb_break_opts *o);
+
+/* Between begin and end, a paragraph equal in text, spans, ruby and options
+** to one already broken gets the same lines (read-only, in the arena the
+** first were made in, which must outlive the document) and its findings
+** again: tb_typeset's later passes re-break only what changed.  Call end
+** before that arena is freed. */
+void tb_breaker_begin_document(tb_breaker *br);
+void tb_breaker_end_document(tb_breaker *br);
 tb_lined_doc *tb_break_doc(tb_breaker *br, tb_arena *a, const tb_shaped_doc *d);
 
 /* JLREQ character classes used by the rules (exposed for unit tests). */

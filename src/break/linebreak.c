@@ -76,6 +76,9 @@ struct tb_breaker {
     float *adj_w, *adj_g; size_t adjcap;
     /* the paragraph's hyphenatable words, hyphenated when a line needs it */
     struct hword { size_t i, j; bool done; } *words; size_t nwords, wordcap;
+    /* lines of the paragraphs broken in this document (see linecache) */
+    struct lentry *lc; size_t nlc, caplc;
+    bool lc_on;
 };
 
 tb_breaker *tb_breaker_new(tb_ctx *ctx) {
@@ -90,6 +93,8 @@ void tb_breaker_free(tb_breaker *br) {
     free(br->u); free(br->gp); free(br->u16); free(br->u16_byte); free(br->ok);
     free(br->adj_w); free(br->adj_g);
     free(br->rp); free(br->ux); free(br->uxe); free(br->ugl); free(br->words);
+    tb_breaker_begin_document(br);
+    free(br->lc);
     for (int i = 0; i < NHYPH; i++)
         if (br->hyph[i]) hnj_hyphen_free(br->hyph[i]);
     free(br);
@@ -841,7 +846,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
     L->end = u[e - 1].b1;
 }
 
-tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const tb_break_opts *o) {
+static tb_lines *break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const tb_break_opts *o) {
     tb_lines *out = TB_NEW(a, tb_lines);
     out->para = sp->para;
     if (!sp->para || sp->ng == 0) return out;
@@ -972,6 +977,156 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
         k = cand;
     }
     return out;
+}
+
+/* ---- the line cache ------------------------------------------------------ */
+
+/* tb_typeset sets a document several times until its page numbers settle;
+** only the paragraphs holding a page number change between passes.  A
+** paragraph whose text, spans, ruby and options equal those of one broken
+** earlier in the document gets that one's lines (and its findings again)
+** instead of being broken anew.  Lines are read-only after breaking, and
+** what they point to (the earlier pass's paragraph, spans, glyphs) lives
+** in the document's arena until the document ends. */
+
+struct lentry {
+    uint64_t key;
+    const tb_shaped *sp;   /* (transfer none) the paragraph as first broken */
+    tb_break_opts o;
+    tb_lines *lines;       /* (transfer none) in the document's arena */
+    tb_diag *diags;        /* owned copies of what breaking it reported */
+    size_t ndiags;
+};
+
+static bool str_eq(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
+
+static bool color_eq(const tb_color *a, const tb_color *b) {
+    return a->c == b->c && a->m == b->m && a->y == b->y && a->k == b->k && a->r == b->r && a->g == b->g &&
+           a->b == b->b && a->has_rgb == b->has_rgb;
+}
+
+static bool span_eq(const tb_span *a, const tb_span *b) {
+    return a->start == b->start && a->end == b->end && str_eq(a->font, b->font) && a->bold == b->bold &&
+           a->size == b->size && color_eq(&a->color, &b->color) && str_eq(a->lang, b->lang) && a->rise == b->rise &&
+           str_eq(a->href, b->href) && str_eq(a->dest, b->dest) && a->nobr == b->nobr && a->tcy == b->tcy &&
+           a->boten == b->boten && a->st == b->st && a->line == b->line && a->col == b->col;
+}
+
+static bool ruby_eq(const tb_ruby *a, const tb_ruby *b) {
+    return a->start == b->start && a->end == b->end && str_eq(a->text, b->text) && a->mono == b->mono &&
+           a->jukugo == b->jukugo && a->st == b->st;
+}
+
+/* Everything of a paragraph that breaking (or what it reports) reads. */
+static bool para_eq(const tb_para *a, const tb_para *b) {
+    if (a == b) return true;
+    if (!a || !b || a->len != b->len || a->nspans != b->nspans || a->nruby != b->nruby ||
+        a->vertical != b->vertical || !str_eq(a->lang, b->lang) || !str_eq(a->file, b->file) ||
+        memcmp(a->text, b->text, a->len))
+        return false;
+    for (size_t i = 0; i < a->nspans; i++)
+        if (!span_eq(&a->spans[i], &b->spans[i])) return false;
+    for (size_t i = 0; i < a->nruby; i++)
+        if (!ruby_eq(&a->ruby[i], &b->ruby[i])) return false;
+    return true;
+}
+
+static bool opts_eq(const tb_break_opts *a, const tb_break_opts *b) {
+    return a->measure == b->measure && a->indent == b->indent && a->align == b->align && a->hang == b->hang;
+}
+
+static uint64_t lkey(const tb_shaped *sp, const tb_break_opts *o) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const tb_para *p = sp->para;
+    for (uint32_t i = 0; i < p->len; i++) h = (h ^ (unsigned char)p->text[i]) * 0x100000001b3ULL;
+    h = (h ^ p->nspans) * 0x100000001b3ULL;
+    h = (h ^ p->nruby) * 0x100000001b3ULL;
+    h = (h ^ (uint64_t)lroundf(o->measure * 64)) * 0x100000001b3ULL;
+    h = (h ^ (uint64_t)o->align) * 0x100000001b3ULL;
+    return h ? h : 1;
+}
+
+static void lc_clear(tb_breaker *br) {
+    for (size_t i = 0; i < br->caplc; i++) {
+        struct lentry *e = &br->lc[i];
+        for (size_t k = 0; k < e->ndiags; k++) {
+            free(e->diags[k].file);
+            free(e->diags[k].msg);
+        }
+        free(e->diags);
+        e->diags = NULL;
+        e->ndiags = 0;
+        e->key = 0;
+    }
+    br->nlc = 0;
+}
+
+void tb_breaker_begin_document(tb_breaker *br) {
+    if (!br) return;
+    lc_clear(br);
+    br->lc_on = true;
+}
+
+void tb_breaker_end_document(tb_breaker *br) {
+    if (!br) return;
+    lc_clear(br);
+    br->lc_on = false;
+}
+
+static bool lc_grow(tb_breaker *br) {
+    size_t cap = br->caplc ? br->caplc * 2 : 256;
+    struct lentry *v = calloc(cap, sizeof *v);
+    if (!v) return false;
+    for (size_t i = 0; i < br->caplc; i++) {
+        if (!br->lc[i].key) continue;
+        size_t j = br->lc[i].key & (cap - 1);
+        while (v[j].key) j = (j + 1) & (cap - 1);
+        v[j] = br->lc[i];
+    }
+    free(br->lc);
+    br->lc = v;
+    br->caplc = cap;
+    return true;
+}
+
+tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const tb_break_opts *o) {
+    if (!br->lc_on || !sp || !sp->para || !sp->ng) return break_para(br, a, sp, o);
+    uint64_t key = lkey(sp, o);
+    tb_diags *dg = br->ctx->diags;
+    if (br->caplc)
+        for (size_t i = key & (br->caplc - 1); br->lc[i].key; i = (i + 1) & (br->caplc - 1)) {
+            struct lentry *e = &br->lc[i];
+            if (e->key == key && opts_eq(&e->o, o) && e->sp->base_level == sp->base_level &&
+                para_eq(e->sp->para, sp->para)) {
+                for (size_t k = 0; k < e->ndiags; k++) tb_diags_push(dg, &e->diags[k]);
+                return e->lines;
+            }
+        }
+    size_t before = tb_diags_len(dg), nerr = tb_diags_count(dg, TB_ERROR);
+    tb_lines *lines = break_para(br, a, sp, o);
+    if (tb_diags_count(dg, TB_ERROR) != nerr) return lines; /* errors are not cached */
+    if ((br->nlc + 1) * 2 > br->caplc && !lc_grow(br)) return lines;
+    size_t i = key & (br->caplc - 1);
+    while (br->lc[i].key) i = (i + 1) & (br->caplc - 1);
+    struct lentry *e = &br->lc[i];
+    *e = (struct lentry){key, sp, *o, lines, NULL, 0};
+    size_t nd = tb_diags_len(dg) - before;
+    if (nd && (e->diags = calloc(nd, sizeof *e->diags))) {
+        for (size_t k = 0; k < nd; k++) {
+            const tb_diag *d = tb_diags_at(dg, before + k);
+            e->diags[k] = *d;
+            e->diags[k].file = strdup(d->file ? d->file : "tebiki");
+            e->diags[k].msg = strdup(d->msg ? d->msg : "");
+            if (!e->diags[k].file || !e->diags[k].msg) {
+                free(e->diags[k].file);
+                free(e->diags[k].msg);
+                break;
+            }
+            e->ndiags++;
+        }
+    }
+    br->nlc++;
+    return lines;
 }
 
 static tb_lblock *break_blocks(tb_breaker *br, tb_arena *a, const tb_shblock *b, bool hang) {

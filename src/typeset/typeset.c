@@ -19,6 +19,7 @@ tb_pages *tb_typeset(tb_ctx *ctx, tb_arena *a, tb_shaper *sh, tb_breaker *br, co
     tb_pages *pages = NULL;
     size_t mark = tb_diags_len(ctx->diags);
     *back_cover = false;
+    tb_breaker_begin_document(br); /* later passes re-break only what changed */
     for (int pass = 0; pass < TB_TYPESET_MAX_PASSES; pass++) {
         tb_diags_truncate(ctx->diags, mark);
         const tb_styled *st = tb_style_run(ctx, a, doc, lay, pass ? &prev : NULL);
@@ -26,10 +27,14 @@ tb_pages *tb_typeset(tb_ctx *ctx, tb_arena *a, tb_shaper *sh, tb_breaker *br, co
         const tb_shaped_doc *shd = tb_shape_doc(sh, a, st);
         const tb_lined_doc *ld = tb_break_doc(br, a, shd);
         pages = tb_paginate(ctx, a, ld, &map);
-        if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) return NULL;
+        if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) {
+            tb_breaker_end_document(br);
+            return NULL;
+        }
         if (!st->page_numbers) break; /* nothing printed depends on pages */
         if (pass && maps_equal(&map, &prev)) break;
         prev = map;
     }
+    tb_breaker_end_document(br);
     return pages;
 }

@@ -215,6 +215,44 @@ static void forced(tb_arena *a) {
     }
 }
 
+/* break-6.x: between begin and end of a document, an equal paragraph gets
+** the lines already made and reports what they reported again. */
+static void cache(tb_arena *a) {
+    const char *text = "横浜市市民協働推進センターは、市民活動を支援する拠点です。";
+    const char *tight = "あいうえおかきくけこさしすせそ\xE3\x80\x8Cたちつてとなにぬねの\xE3\x80\x8Dはひふへほ";
+    tb_break_opts o = {.measure = 100, .indent = 0, .align = TB_ALIGN_JUSTIFY, .hang = false};
+    tb_breaker_begin_document(br);
+    tb_lines *l1 = tb_break_para(br, a, tb_shape_para(sh, a, para(a, text)), &o);
+    tb_lines *l2 = tb_break_para(br, a, tb_shape_para(sh, a, para(a, text)), &o);
+    CHECK(l1 && l1 == l2, "break-6.1 an equal paragraph broken again in the same document gets the same lines");
+    tb_break_opts o2 = o;
+    o2.measure = 90;
+    tb_lines *l3 = tb_break_para(br, a, tb_shape_para(sh, a, para(a, text)), &o2);
+    CHECK(l3 && l3 != l1, "break-6.2 another measure breaks anew");
+    tb_para *p4 = para(a, text);
+    p4->spans[0].nobr = true;
+    tb_lines *l4 = tb_break_para(br, a, tb_shape_para(sh, a, p4), &o);
+    CHECK(l4 && l4 != l1 && l4->n && l4->v[0].overfull,
+          "break-6.3 a paragraph that differs in a span (nobr) breaks anew (its first line is overfull)");
+    /* an unbreakable paragraph wider than the measure: one finding each time */
+    tb_para *p5 = para(a, tight);
+    p5->spans[0].nobr = true;
+    tb_break_opts o5 = {.measure = 50, .indent = 0, .align = TB_ALIGN_START, .hang = false};
+    size_t w0 = tb_diags_count(ctx->diags, TB_WARNING);
+    tb_lines *l5 = tb_break_para(br, a, tb_shape_para(sh, a, p5), &o5);
+    size_t w1 = tb_diags_count(ctx->diags, TB_WARNING);
+    tb_para *p6 = para(a, tight);
+    p6->spans[0].nobr = true;
+    tb_lines *l6 = tb_break_para(br, a, tb_shape_para(sh, a, p6), &o5);
+    size_t w2 = tb_diags_count(ctx->diags, TB_WARNING);
+    CHECK(l5 == l6 && w1 > w0 && w2 - w1 == w1 - w0,
+          "break-6.4 a cached paragraph reports its findings again (%zu, then %zu)", w1 - w0, w2 - w1);
+    tb_breaker_end_document(br);
+    tb_lines *l7 = tb_break_para(br, a, tb_shape_para(sh, a, para(a, text)), &o);
+    CHECK(l7 && l7 != l1, "break-6.5 after the document ends nothing is reused");
+    tb_diags_clear(ctx->diags);
+}
+
 int main(void) {
     ctx = tb_ctx_new();
     ctx->fonts_dir = "fonts";
@@ -231,6 +269,7 @@ int main(void) {
     aki(a);
     justify(a);
     forced(a);
+    cache(a);
     tb_arena_free(a);
     tb_breaker_free(br);
     tb_shaper_free(sh);
