@@ -23,16 +23,13 @@
 #include <stdint.h>
 #include "../base/arena.h"
 #include "../base/ctx.h"
+#include "../base/glyph.h"
 #include "../shape/shape.h"
 
-typedef struct tb_lglyph {
-    uint32_t gid;
-    float x, y;            /* pt: origin relative to the line start on the
-                              baseline; y downwards */
-    float adv;             /* pt: the font's advance */
-    uint32_t text, ntext;  /* bytes of para->text it stands for (0 ntext:
-                              not the first glyph of its cluster) */
-} tb_lglyph;
+/* A glyph set on a line: x, y from the line start on the baseline (y
+** down); text, ntext into the paragraph's text (or the run's reading).
+** The same type as a page's glyphs, so paginate can hand them on. */
+typedef tb_glyph tb_lglyph;
 
 typedef struct tb_lrun {
     tb_face *face;         /* (transfer none) */

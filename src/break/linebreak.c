@@ -681,7 +681,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
             o2->gid = sg->gid;
             o2->x = pen + sg->dx;
             o2->y = -sg->dy - r->span->rise;
-            o2->adv = sg->adv;
+            o2->advance = sg->adv;
             bool first_of_cluster = j == u[i].g0;
             o2->text = sg->cluster;
             o2->ntext = first_of_cluster ? u[i].b1 - u[i].b0 : 0;
@@ -728,7 +728,7 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
         for (size_t r = 0; r < L->nruns; r++) { /* extents of the runs, for links */
             tb_lrun *lr = &L->runs[r];
             float lo = 1e9f, hi = -1e9f;
-            for (size_t q = 0; q < lr->n; q++) lo = fminf(lo, lr->g[q].x), hi = fmaxf(hi, lr->g[q].x + lr->g[q].adv);
+            for (size_t q = 0; q < lr->n; q++) lo = fminf(lo, lr->g[q].x), hi = fmaxf(hi, lr->g[q].x + lr->g[q].advance);
             if (lr->n) lr->x0 = lo, lr->x1 = hi;
         }
     }

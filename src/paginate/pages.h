@@ -16,21 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../base/color.h"
+#include "../base/glyph.h"
 #include "../base/structure.h"
 
 typedef struct tb_face tb_face; /* font/font.h; owned by the catalogue */
 
 
-/* One glyph of a run. */
-typedef struct tb_glyph {
-    uint32_t gid;       /* glyph id in the run's face */
-    float x, y;         /* pt: glyph origin relative to the run origin
-                           (pen position plus GPOS offset), y downwards */
-    float advance;      /* pt: the font's own advance at the run's size */
-    uint32_t text;      /* byte offset into run->text of the characters */
-    uint32_t ntext;     /* this glyph stands for (its cluster's text); 0
-                           for the second and later glyphs of a cluster */
-} tb_glyph;
+/* One glyph of a run: tb_glyph, base/glyph.h. */
 
 typedef struct tb_glyph_run {
     tb_face *face;      /* (transfer none) */

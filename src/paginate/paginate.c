@@ -358,7 +358,7 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
             g->lang = lr->span->lang;
             tb_glyph *gs = TB_NEWN(p->a, tb_glyph, lr->n);
             for (size_t i = 0; i < lr->n; i++)
-                gs[i] = (tb_glyph){lr->g[i].gid, -lr->g[i].y, lr->g[i].x, lr->g[i].adv, lr->g[i].text, lr->g[i].ntext};
+                gs[i] = (tb_glyph){lr->g[i].gid, -lr->g[i].y, lr->g[i].x, lr->g[i].advance, lr->g[i].text, lr->g[i].ntext};
             g->glyphs = gs;
             g->n = lr->n;
             if ((lr->span->href || lr->span->dest) && !lr->ruby) {
@@ -400,10 +400,7 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
                 for (size_t j = k; j-- > 0;) w += tb_utf8_put(w, cps[j]);
             }
         }
-        tb_glyph *gs = TB_NEWN(p->a, tb_glyph, lr->n);
-        for (size_t i = 0; i < lr->n; i++)
-            gs[i] = (tb_glyph){lr->g[i].gid, lr->g[i].x, lr->g[i].y, lr->g[i].adv, lr->g[i].text, lr->g[i].ntext};
-        g->glyphs = gs;
+        g->glyphs = lr->g; /* the line's glyphs as they are (read-only) */
         g->n = lr->n;
         if ((lr->span->href || lr->span->dest) && !lr->ruby) {
             tb_item *lk = item(p, TB_IT_LINK);
@@ -923,8 +920,8 @@ static void folio(pg *p, size_t idx, int number) {
                 for (size_t k = 0; k < L->runs[r].n; k++) {
                     const tb_lglyph *g = &L->runs[r].g[k];
                     if (g->text >= b0 && g->text < b1 && n < 32) {
-                        gs[n++] = (tb_glyph){g->gid, x, g->y, g->adv, g->text, g->ntext};
-                        x += g->adv;
+                        gs[n++] = (tb_glyph){g->gid, x, g->y, g->advance, g->text, g->ntext};
+                        x += g->advance;
                     }
                 }
         }

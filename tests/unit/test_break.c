@@ -138,12 +138,12 @@ static void aki(tb_arena *a) {
     ls = set(a, "漢字ABC漢字", 1000, 0, TB_ALIGN_START);
     const tb_lglyph *g_ji = glyph_at(ls, 3), *g_A = glyph_at(ls, 6), *g_C = glyph_at(ls, 8), *g_kan = glyph_at(ls, 9);
     if (g_ji && g_A && g_C && g_kan) {
-        CHECK_NEAR(g_A->x - (g_ji->x + g_ji->adv), 2.5, 0.01, "break-3.5 ¼ em between 字 and A");
-        CHECK_NEAR(g_kan->x - (g_C->x + g_C->adv), 2.5, 0.01, "break-3.6 ¼ em between C and 漢");
+        CHECK_NEAR(g_A->x - (g_ji->x + g_ji->advance), 2.5, 0.01, "break-3.5 ¼ em between 字 and A");
+        CHECK_NEAR(g_kan->x - (g_C->x + g_C->advance), 2.5, 0.01, "break-3.6 ¼ em between C and 漢");
     } else t_cannot("break-3.5 ¼ em", "glyphs not found");
     ls = set(a, "ABC", 1000, 0, TB_ALIGN_START);
     const tb_lglyph *l_A = glyph_at(ls, 0), *l_B = glyph_at(ls, 1);
-    if (l_A && l_B) CHECK_NEAR(l_B->x - (l_A->x + l_A->adv), 0, 0.01, "break-3.7 no aki between Latin letters");
+    if (l_A && l_B) CHECK_NEAR(l_B->x - (l_A->x + l_A->advance), 0, 0.01, "break-3.7 no aki between Latin letters");
     else t_cannot("break-3.7 Latin", "glyphs not found");
 }
 
@@ -152,12 +152,12 @@ static void aki(tb_arena *a) {
 static float line_end(const tb_lines *ls, const tb_line *L) {
     const tb_lrun *r = &L->runs[L->nruns - 1];
     const tb_lglyph *g = &r->g[r->n - 1];
-    float end = g->x + g->adv;
+    float end = g->x + g->advance;
     uint32_t c = last_cp(ls->para->text, L->start, L->end);
-    if (in_set(c, "」』）】、。，．") && g->adv > 0.95f * r->size) end -= 0.5f * r->size;
+    if (in_set(c, "」』）】、。，．") && g->advance > 0.95f * r->size) end -= 0.5f * r->size;
     /* a middle dot keeps its quarter em before and after, at a line end too
     ** (JLREQ 3.1.4): its box ends a quarter em before its glyph does */
-    if (in_set(c, "・：；") && g->adv > 0.95f * r->size) end -= 0.25f * r->size;
+    if (in_set(c, "・：；") && g->advance > 0.95f * r->size) end -= 0.25f * r->size;
     return end;
 }
 
