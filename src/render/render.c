@@ -344,6 +344,26 @@ static const char *glyph_text(const tb_glyph_run *r, const tb_glyph *g, size_t *
     return r->text + g->text;
 }
 
+/* A 2-byte code inside a literal string: the bytes as they are, but
+** ( ) \ escaped and CR, LF written as escapes (a reader turns a raw CR
+** into LF).  Half the size of hex before compression. */
+static void code_bytes(pdfbuf *b, unsigned code) {
+    unsigned char v[2] = {(unsigned char)(code >> 8), (unsigned char)code};
+    for (int i = 0; i < 2; i++) {
+        unsigned char c = v[i];
+        if (c == '(' || c == ')' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            pdfbuf_add(b, e, 2);
+        } else if (c == '\r') {
+            pdfbuf_add(b, "\\r", 2);
+        } else if (c == '\n') {
+            pdfbuf_add(b, "\\n", 2);
+        } else {
+            pdfbuf_char(b, (char)c);
+        }
+    }
+}
+
 /* One run: Tf, then a TJ array per stretch of glyphs on one line across
 ** the writing direction (a new Tm where a glyph is raised, lowered or, in
 ** vertical text, shifted sideways).  Along the line every glyph lands at
@@ -382,7 +402,7 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
     pdfbuf_num(b, size, 4);
     pdfbuf_str(b, " Tf\n");
 
-    bool in_tj = false, in_hex = false;
+    bool in_tj = false, in_str = false;
     float cross0 = 0;  /* pt: the stretch's offset across the line */
     double pen = 0;    /* pt along the line from the run origin (x right, y down) */
     for (size_t i = 0; i < r->n; i++) {
@@ -393,14 +413,14 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
         if (!tb_pdffont_glyph(f, g->gid, t, nt, &pgl)) return false;
         float along = (vert || side) ? g->y : g->x, cross = (vert || side) ? g->x : g->y;
         if (!in_tj || fabsf(cross - cross0) > 0.0005f) {
-            if (in_hex) pdfbuf_char(b, '>');
+            if (in_str) pdfbuf_char(b, ')');
             if (in_tj) pdfbuf_str(b, "] TJ\n");
             if (side) pdfbuf_str(b, "0 -1 1 0 ");
             else pdfbuf_str(b, "1 0 0 1 ");
             op(rs, 3, 2, (double[]){ox + g->x, oy - g->y}, "Tm");
             pdfbuf_char(b, '[');
             in_tj = true;
-            in_hex = false;
+            in_str = false;
             cross0 = cross;
             pen = along;
         }
@@ -408,17 +428,17 @@ static bool draw_run(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_gly
         double shift = along - pen;
         long n100 = lround((vert ? shift : -shift) * 1000.0 / size * 100.0);
         if (n100) {
-            if (in_hex) pdfbuf_char(b, '>');
-            in_hex = false;
+            if (in_str) pdfbuf_char(b, ')');
+            in_str = false;
             pdfbuf_num(b, n100 / 100.0, 2);
             pen += (vert ? n100 : -n100) / 100.0 * size / 1000.0;
         }
-        if (!in_hex) pdfbuf_char(b, '<');
-        in_hex = true;
-        pdfbuf_hex4(b, pgl.code);
+        if (!in_str) pdfbuf_char(b, '(');
+        in_str = true;
+        code_bytes(b, pgl.code);
         pen += (vert ? -pgl.w1y : pgl.w) * size / 1000.0;
     }
-    if (in_hex) pdfbuf_char(b, '>');
+    if (in_str) pdfbuf_char(b, ')');
     pdfbuf_str(b, "] TJ\nET\nQ\n");
     return true;
 }
