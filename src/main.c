@@ -96,7 +96,8 @@ static void usage(FILE *f) {
           "\n"
           "environment: SOURCE_DATE_EPOCH (dates in the PDF), TEBIKI_SHARE (the share folder,\n"
           "default " TEBIKI_SHARE_DIR "), TEBIKI_CMYK_PROFILE (the press profile),\n"
-          "TEBIKI_MECAB_DICDIR, TEBIKI_KANJIDIC (furigana)\n"
+          "TEBIKI_MECAB_DICDIR, TEBIKI_KANJIDIC (furigana), TEBIKI_FULL_CLEANUP (free everything\n"
+          "before exit, for leak checkers)\n"
           "\n"
           "exit status: 0 success (warnings allowed), 1 an error in a guide, layout or\n"
           "font catalogue, 2 a usage error, 3 an I/O or internal failure; several guides:\n"
@@ -685,6 +686,25 @@ static int cmd_watch(tool *t, const opts *o, const char *dir) {
     return EXIT_OK;
 }
 
+/* The end of a run: the kernel takes the heap, the mapped fonts and the
+** libraries back at once, faster than freeing them piece by piece (a few
+** milliseconds of a 50 ms build).  Builds for leak checkers (AddressSanitizer,
+** -DTB_FULL_CLEANUP for Valgrind and the like) free everything as usual. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TB_FULL_CLEANUP 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TB_FULL_CLEANUP 1
+#endif
+#endif
+static void fast_exit(int status) {
+#ifndef TB_FULL_CLEANUP
+    if (fflush(NULL) == 0 && !getenv("TEBIKI_FULL_CLEANUP")) _exit(status);
+#else
+    (void)status;
+#endif
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
@@ -816,6 +836,7 @@ int main(int argc, char **argv) {
         printf("%zu guides, %zu failed\n", nfiles, failed);
     if (t.report && write_report(ctx, t.report, o.report, o.verbose) != EXIT_OK && worst < EXIT_IO) worst = EXIT_IO;
 out:
+    fast_exit(worst);
     tb_report_free(t.report);
     tb_shaper_free(t.shaper);
     tb_breaker_free(t.breaker);
