@@ -800,6 +800,17 @@ void tb_pdffonts_start(tb_pdffonts *s) {
     if (s->started || s->finished || !s->jobs) return;
     for (subset_job *j = s->jobs; j; j = j->next)
         if (!hb_set_allocation_successful(j->gids)) return; /* finish does it */
+    /* the most glyphs first (stable): the worker starts on the longest job
+       and the drawing thread, when it is done, takes the short ones left */
+    subset_job *sorted = NULL;
+    while (s->jobs) {
+        subset_job *j = s->jobs, **at = &sorted;
+        s->jobs = j->next;
+        while (*at && hb_set_get_population((*at)->gids) >= hb_set_get_population(j->gids)) at = &(*at)->next;
+        j->next = *at;
+        *at = j;
+    }
+    s->jobs = sorted;
     s->started = pthread_create(&s->worker, NULL, worker_main, s->jobs) == 0;
 }
 
