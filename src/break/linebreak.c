@@ -925,8 +925,8 @@ tb_lines *tb_break_para(tb_breaker *br, tb_arena *a, const tb_shaped *sp, const 
         if (over) L->overfull = true;
         if (L->overfull && !warned) {
             const tb_span *spn = sp->runs[sp->g[u[k].g0].run].span;
-            tb_warning(br->ctx, sp->para->file, spn->line, spn->col,
-                       "overfull line: no break point lets the text fit the measure of %.1f pt", o->measure);
+            tb_warning_kind(br->ctx, TB_KIND_OVERFULL_LINE, sp->para->file, spn->line, spn->col,
+                            "overfull line: no break point lets the text fit the measure of %.1f pt", o->measure);
             warned = true;
         }
         para_start = false;
