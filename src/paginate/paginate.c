@@ -332,6 +332,8 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
             g->text = lr->text ? lr->text : ls->para->text;
             g->ntext = lr->text ? lr->ntext : ls->para->len;
             g->lang = lr->span->lang;
+            g->line = lr->span->line;
+            g->col = lr->span->col;
             tb_glyph *gs = TB_NEWN(p->a, tb_glyph, lr->n);
             for (size_t i = 0; i < lr->n; i++)
                 gs[i] = (tb_glyph){lr->g[i].gid, -lr->g[i].y, lr->g[i].x, lr->g[i].adv, lr->g[i].text, lr->g[i].ntext};
@@ -355,6 +357,8 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
         g->text = lr->text ? lr->text : ls->para->text;
         g->ntext = lr->text ? lr->ntext : ls->para->len;
         g->lang = lr->span->lang;
+        g->line = lr->span->line;
+        g->col = lr->span->col;
         if (lr->rtl) {
             /* text extractors reverse right-to-left text, characters of a
             ** ligature (lam-alef) included: give such clusters their
@@ -892,7 +896,8 @@ static void place_blocks(pg *p, const tb_lblock *b, bool keep_first) {
             tb_item *it = item(p, TB_IT_IMAGE);
             float avail = col_width(p) - p->inset_l - p->inset_r - sb->start - sb->end;
             float x = col_x(p) + p->inset_l + sb->start + (avail - sb->img_w) / 2;
-            it->u.image = (tb_image_item){x, p->y, sb->img_w, sb->img_h, sb->img_path, sb->src ? sb->src->alt : NULL};
+            it->u.image = (tb_image_item){x, p->y, sb->img_w, sb->img_h, sb->img_path, sb->src ? sb->src->alt : NULL,
+                                          sb->src ? sb->src->line : 0, sb->src ? sb->src->col : 0};
             it->st = sb->st;
             p->y += sb->img_h + sb->after;
             p->col_empty = false;
@@ -978,7 +983,11 @@ static void running_head(pg *p, size_t idx, const tb_lines *ls) {
     p->cur = idx; /* draw on page idx */
     tb_item *before = pp->last;
     draw_line(p, ls, L, x, p->l->head_offset);
-    for (tb_item *it = before ? before->next : pp->first; it; it = it->next) it->artifact = true;
+    for (tb_item *it = before ? before->next : pp->first; it; it = it->next) {
+        it->artifact = true;
+        /* the layout puts it there: no line of the guide to blame */
+        if (it->kind == TB_IT_GLYPHS) it->u.glyphs.line = it->u.glyphs.col = 0;
+    }
     p->cur = cur;
 }
 
