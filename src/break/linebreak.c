@@ -820,12 +820,13 @@ static void emit_line(tb_breaker *br, tb_arena *a, const tb_shaped *sp, tb_line 
 /* A justified line of a language written with spaces is reported loose
 ** when its word spaces open to more than this many times their own width
 ** (with the usual ¼ em space, over 1¼ em: holes a reader sees).  The
-** stretch of JLREQ 3.8.4 takes spaces to ½ em (about 200 %) routinely, and
-** the shipped guides in languages without a hyphenation dictionary
-** (Indonesian, Tagalog) set many lines between 200 and 400 %: 200 % would
-** flag 601 of their paragraphs, 300 % 158, 400 % 67, 500 % 23.  Chinese and
-** Japanese lines spread between characters instead; they are not judged
-** (ordinary text in narrow table cells spreads up to ½ em). */
+** stretch of JLREQ 3.8.4 takes spaces to ½ em (about 200 %) routinely.
+** In the shipped guides 200 % would flag about 601 paragraphs, 300 % 158,
+** 400 % 67, 500 % 23, most of them Indonesian and Tagalog (no hyphenation
+** dictionary: long words leave lines short).  Chinese and Japanese lines
+** spread between characters instead; they are not judged (ordinary text
+** in narrow table cells spreads up to ½ em, so a threshold there would
+** sit next to ordinary text). */
 #define LOOSE_SPACES 5.0f
 
 /* Units the emergency break may step back to keep a kinsoku rule (JLREQ
