@@ -44,5 +44,10 @@ char *tb_ctx_find(tb_ctx *ctx, const char *dir, const char *sub, const char *nam
     tb_diags_add((ctx)->diags, TB_ERROR, (file), (line), (col), __VA_ARGS__)
 #define tb_warning(ctx, file, line, col, ...) \
     tb_diags_add((ctx)->diags, TB_WARNING, (file), (line), (col), __VA_ARGS__)
+/* With the kind the quality report files the finding under (diag.h). */
+#define tb_error_kind(ctx, kind, file, line, col, ...) \
+    tb_diags_add_kind((ctx)->diags, TB_ERROR, (kind), (file), (line), (col), __VA_ARGS__)
+#define tb_warning_kind(ctx, kind, file, line, col, ...) \
+    tb_diags_add_kind((ctx)->diags, TB_WARNING, (kind), (file), (line), (col), __VA_ARGS__)
 
 #endif

@@ -37,8 +37,8 @@ void tb_diags_free(tb_diags *d) {
     free(d);
 }
 
-void tb_diags_add(tb_diags *d, tb_severity sev, const char *file, int line,
-                  int col, const char *fmt, ...) {
+static void add(tb_diags *d, tb_severity sev, const char *kind, const char *file, int line, int col,
+                const char *fmt, va_list ap) {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 16;
         tb_diag *v = realloc(d->v, cap * sizeof *v);
@@ -46,21 +46,39 @@ void tb_diags_add(tb_diags *d, tb_severity sev, const char *file, int line,
         d->v = v;
         d->cap = cap;
     }
-    va_list ap;
-    va_start(ap, fmt);
+    va_list ap2;
+    va_copy(ap2, ap);
     int len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
     char *msg = malloc((size_t)(len < 0 ? 0 : len) + 1);
-    if (!msg) return;
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)len + 1, fmt, ap);
-    va_end(ap);
+    if (!msg) {
+        va_end(ap2);
+        return;
+    }
+    vsnprintf(msg, (size_t)(len < 0 ? 0 : len) + 1, fmt, ap2);
+    va_end(ap2);
     tb_diag *e = &d->v[d->n++];
     e->sev = sev;
     e->file = strdup(file ? file : "tebiki");
     e->line = line;
     e->col = col;
     e->msg = msg;
+    e->kind = kind;
+}
+
+void tb_diags_add(tb_diags *d, tb_severity sev, const char *file, int line,
+                  int col, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, sev, NULL, file, line, col, fmt, ap);
+    va_end(ap);
+}
+
+void tb_diags_add_kind(tb_diags *d, tb_severity sev, const char *kind, const char *file, int line,
+                       int col, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    add(d, sev, kind, file, line, col, fmt, ap);
+    va_end(ap);
 }
 
 void tb_diags_push(tb_diags *d, const tb_diag *e) {

@@ -14,6 +14,12 @@
 ** space to the adjustable places in JLREQ's priority order (3.8.3, 3.8.4)
 ** before spreading the rest between characters.
 **
+** Warnings, each once a paragraph at its span's line (kinds for the quality
+** report): "overfull line" (no break point lets a line fit), "loose line"
+** (justified word spaces over 500 % of their width, in languages written
+** with spaces), "kinsoku" (a run without a break point cut where a rule
+** forbids: the rule yields).
+**
 ** Valid after tb_break_doc(); allocated in the document's arena.
 */
 #ifndef TB_BREAK_H

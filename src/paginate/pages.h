@@ -40,6 +40,9 @@ typedef struct tb_glyph_run {
     const tb_glyph *glyphs;
     size_t n;
     const char *lang;   /* BCP 47 of this run, NULL = the document's */
+    int line, col;      /* where its text is in the guide (for the print
+                           preflight's findings); 0 for what the layout
+                           adds (folios, running heads, the slug) */
 } tb_glyph_run;
 
 typedef enum {
@@ -75,6 +78,7 @@ typedef struct tb_image_item {
     float x, y, w, h;        /* pt: placed size */
     const char *path;        /* resolved, checked file path */
     const char *alt;
+    int line, col;           /* the <img> in the guide; 0 when unknown */
 } tb_image_item;
 
 typedef struct tb_item {

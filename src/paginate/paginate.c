@@ -356,6 +356,8 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
             g->text = lr->text ? lr->text : ls->para->text;
             g->ntext = lr->text ? lr->ntext : ls->para->len;
             g->lang = lr->span->lang;
+            g->line = lr->span->line;
+            g->col = lr->span->col;
             tb_glyph *gs = TB_NEWN(p->a, tb_glyph, lr->n);
             for (size_t i = 0; i < lr->n; i++)
                 gs[i] = (tb_glyph){lr->g[i].gid, -lr->g[i].y, lr->g[i].x, lr->g[i].advance, lr->g[i].text, lr->g[i].ntext};
@@ -379,6 +381,8 @@ static void draw_line(pg *p, const tb_lines *ls, const tb_line *L, float x, floa
         g->text = lr->text ? lr->text : ls->para->text;
         g->ntext = lr->text ? lr->ntext : ls->para->len;
         g->lang = lr->span->lang;
+        g->line = lr->span->line;
+        g->col = lr->span->col;
         if (lr->rtl) {
             /* text extractors reverse right-to-left text, characters of a
             ** ligature (lam-alef) included: give such clusters their
@@ -460,6 +464,55 @@ static void place_qr(pg *p, const tb_lblock *b);
 /* Room below y in the current column. */
 static float room(pg *p) { return frame_bottom(p) - p->y; }
 
+/* Where the first line box of paragraph B starts when it follows y with
+** BEFORE above it, and the space to leave after it (*AFTER, may be NULL).
+** On a line grid, text at the grid pitch keeps its spaces in whole lines;
+** a block off the grid (a heading) takes 行取り: its spaces and lines fill
+** a whole number of grid lines, the lines centred. */
+static float para_top(const pg *p, const tb_lblock *b, float before, float *after) {
+    const tb_sblock *sb = b->sb;
+    float g = grid(p), y = p->y, aft = sb->after;
+    if (g > 0) {
+        float h = 0, prev = 0, d;
+        for (size_t i = 0; i < b->text->n; i++) {
+            float pitch = line_pitch(p, sb, &b->text->v[i]);
+            line_baseline(sb, &b->text->v[i], pitch, h, &prev, &d);
+            h += d + pitch;
+        }
+        y = p->m->top + ceilf((y - p->m->top) / g - 0.001f) * g; /* snap() */
+        if (gridfit_extra(p, h) < 0.01f) {
+            y += roundf(before / g) * g;
+            aft = roundf(aft / g) * g;
+        } else {
+            float slack = gridfit_extra(p, before + h + aft);
+            y += before + slack / 2;
+            aft += slack / 2;
+        }
+    } else {
+        y += before;
+    }
+    if (after) *after = aft;
+    return y;
+}
+
+/* A widow or an orphan that pagination could not avoid: line I of the N
+** of block B went to the next column (from page PAGE0). */
+static void alone(pg *p, const tb_lblock *b, size_t i, size_t n, size_t page0) {
+    const tb_para *para = b->text->para;
+    const char *file = para && para->file ? para->file : p->doc->styled->doc->file;
+    int line = b->sb->src ? b->sb->src->line : 0, col = b->sb->src ? b->sb->src->col : 0;
+    if (i == 1)
+        tb_warning_kind(p->ctx, TB_KIND_ORPHAN, file, line, col,
+                        "orphan: the first line of this paragraph stands alone at the foot of page %zu; no break "
+                        "avoids it",
+                        page0 + 1);
+    if (n - i == 1)
+        tb_warning_kind(p->ctx, TB_KIND_WIDOW, file, line, col,
+                        "widow: the last line of this paragraph stands alone at the top of page %zu; no break "
+                        "avoids it",
+                        p->cur + 1);
+}
+
 static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
     const tb_sblock *sb = b->sb;
     const tb_lines *ls = b->text;
@@ -475,12 +528,17 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
         p->col_empty = false;
     }
     float before = p->col_empty ? 0 : sb->before;
-    /* (2), (3): how much must fit here; a chain of keep-with-next blocks
-    ** goes with the first lines of the block that ends it */
+    /* (2), (3): how much must fit here, from where the first line goes: a
+    ** line grid may snap it further down than the space before (which
+    ** counts in full even where the grid rounds it away, as it always has:
+    ** only the snap is added, so that no block moves that fitted); a chain
+    ** of keep-with-next blocks goes with the first lines of the block that
+    ** ends it */
     size_t need_lines = n <= 3 ? n : 2;
-    float need = before + para_height(p, b, 0, need_lines);
+    float lead = fmaxf(before, para_top(p, b, before, NULL) - p->y);
+    float need = lead + para_height(p, b, 0, need_lines);
     if (sb->keep_with_next && next) {
-        need = before + para_height(p, b, 0, n) + sb->after + (sb->rule_below > 0 ? sb->rule_below * 4 : 0);
+        need = lead + para_height(p, b, 0, n) + sb->after + (sb->rule_below > 0 ? sb->rule_below * 4 : 0);
         for (const tb_lblock *nb = next; nb; nb = nb->next) {
             const tb_sblock *ns = nb->sb;
             if (ns->kind == TB_SB_PAGEBREAK || ns->kind == TB_SB_COLUMNBREAK) break;
@@ -508,32 +566,8 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
         else next_column(p);
         before = 0;
     }
-    /* on a line grid: text at the grid pitch keeps its spaces in whole
-    ** lines; a block off the grid (a heading) takes 行取り: its spaces
-    ** and lines fill a whole number of grid lines, the lines centred */
-    float after = sb->after, extra = 0;
-    float g = grid(p);
-    if (g > 0) {
-        float h = 0, prev = 0, d;
-        for (size_t i = 0; i < n; i++) {
-            float pitch = line_pitch(p, sb, &ls->v[i]);
-            line_baseline(sb, &ls->v[i], pitch, h, &prev, &d);
-            h += d + pitch;
-        }
-        snap(p);
-        if (gridfit_extra(p, h) < 0.01f) {
-            p->y += roundf(before / g) * g;
-            after = roundf(after / g) * g;
-        } else {
-            float total = before + h + after;
-            float slack = gridfit_extra(p, total);
-            p->y += before + slack / 2;
-            extra = 0;
-            after = after + slack / 2;
-        }
-    } else {
-        p->y += before;
-    }
+    float after;
+    p->y = para_top(p, b, before, &after);
     record_id(p, sb->id);
     if (sb->heading && sb->outline) {
         if (p->out->n_outline % 16 == 0)
@@ -558,16 +592,22 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
     for (size_t i = 0; i < n; i++) {
         const tb_line *L = &ls->v[i];
         float pitch = line_pitch(p, sb, L);
-        /* widows and orphans: do not leave one line behind or carry one over */
-        size_t left = n - i;
+        /* widows and orphans: do not leave one line behind or carry one over;
+        ** where (2) could not help (a column shorter than the lines it
+        ** needs, a paragraph of two or three lines begun at a column's
+        ** top), the one that stays is reported */
         bool split_ok = true;
-        if (i > 0 && left > 1 && left == 2 && pitch * 2 > room(p) + 0.01f && pitch <= room(p)) split_ok = false;
+        if (i > 0 && n - i == 2 && pitch + line_pitch(p, sb, &ls->v[n - 1]) > room(p) + 0.01f && pitch <= room(p))
+            split_ok = false;
         if (pitch > room(p) + 0.01f || !split_ok) {
-            if (i == 1 && n > 1) { /* an orphan would stay: p->y is past it; accept (rare: col too short) */ }
+            size_t page0 = p->cur;
+            int col0 = p->col;
             next_column(p);
             x = col_x(p) + p->inset_l + sb->start;
             right_edge = col_x(p) + col_width(p) - p->inset_r - sb->end;
             prev_bottom = p->y;
+            if (i > 0 && (i == 1 || n - i == 1) && (p->cur != page0 || p->col != col0) && !p->failed)
+                alone(p, b, i, n, page0);
         }
         p->line_size = sb->size;
         p->line_st = sb->st;
@@ -597,7 +637,6 @@ static void place_para(pg *p, const tb_lblock *b, const tb_lblock *next) {
         p->y = fmaxf(p->y, below);
     }
     p->y += after;
-    (void)extra;
     if (span) {
         /* the columns below start under the spanning block */
         p->region_top = p->y;
@@ -878,7 +917,8 @@ static void place_blocks(pg *p, const tb_lblock *b, bool keep_first) {
             tb_item *it = item(p, TB_IT_IMAGE);
             float avail = col_width(p) - p->inset_l - p->inset_r - sb->start - sb->end;
             float x = col_x(p) + p->inset_l + sb->start + (avail - sb->img_w) / 2;
-            it->u.image = (tb_image_item){x, p->y, sb->img_w, sb->img_h, sb->img_path, sb->src ? sb->src->alt : NULL};
+            it->u.image = (tb_image_item){x, p->y, sb->img_w, sb->img_h, sb->img_path, sb->src ? sb->src->alt : NULL,
+                                          sb->src ? sb->src->line : 0, sb->src ? sb->src->col : 0};
             it->st = sb->st;
             p->y += sb->img_h + sb->after;
             p->col_empty = false;
@@ -964,7 +1004,11 @@ static void running_head(pg *p, size_t idx, const tb_lines *ls) {
     p->cur = idx; /* draw on page idx */
     tb_item *before = pp->last;
     draw_line(p, ls, L, x, p->l->head_offset);
-    for (tb_item *it = before ? before->next : pp->first; it; it = it->next) it->artifact = true;
+    for (tb_item *it = before ? before->next : pp->first; it; it = it->next) {
+        it->artifact = true;
+        /* the layout puts it there: no line of the guide to blame */
+        if (it->kind == TB_IT_GLYPHS) it->u.glyphs.line = it->u.glyphs.col = 0;
+    }
     p->cur = cur;
 }
 

@@ -91,6 +91,7 @@ typedef struct placed {
     const char *path;  /* borrowed from the pages */
     float w, h;
     bool reported;     /* resolution finding made */
+    int line, col;     /* the <img> of its largest placement (for findings) */
 } placed;
 
 typedef struct rstate {
@@ -514,7 +515,10 @@ static bool find_placements(rstate *rs) {
                 }
                 rs->placed = v;
                 p = &rs->placed[rs->nplaced++];
-                *p = (placed){im->path, 0, 0, false};
+                *p = (placed){im->path, 0, 0, false, im->line, im->col};
+            } else if (fabsf(im->w) * fabsf(im->h) > p->w * p->h) {
+                p->line = im->line;
+                p->col = im->col;
             }
             p->w = fmaxf(p->w, fabsf(im->w));
             p->h = fmaxf(p->h, fabsf(im->h));
@@ -541,20 +545,21 @@ static void check_image(rstate *rs, const char *full, const tb_image_info *info)
         double ppi = fmin(info->w * 72.0 / p->w, info->h * 72.0 / p->h);
         if (ppi < PPI_MIN - 0.5) {
             rs->input_error = true;
-            tb_error(rs->ctx, rs->where, 0, 0,
-                     "image %s is %.0f ppi at its placed size (%d×%d pixels on %.0f×%.0f mm): too coarse to print, "
-                     "give it at least %.0f ppi (%.0f wanted)",
-                     path, ppi, info->w, info->h, p->w / MM, p->h / MM, PPI_MIN, PPI_WARN);
+            tb_error_kind(rs->ctx, TB_KIND_LOW_RESOLUTION_IMAGE, rs->where, p->line, p->col,
+                          "image %s is %.0f ppi at its placed size (%d×%d pixels on %.0f×%.0f mm): too coarse to "
+                          "print, give it at least %.0f ppi (%.0f wanted)",
+                          path, ppi, info->w, info->h, p->w / MM, p->h / MM, PPI_MIN, PPI_WARN);
         } else if (ppi < PPI_WARN - 0.5)
-            tb_warning(rs->ctx, rs->where, 0, 0,
-                       "image %s is %.0f ppi at its placed size (%d×%d pixels on %.0f×%.0f mm): print wants %.0f ppi",
-                       path, ppi, info->w, info->h, p->w / MM, p->h / MM, PPI_WARN);
+            tb_warning_kind(rs->ctx, TB_KIND_LOW_RESOLUTION_IMAGE, rs->where, p->line, p->col,
+                            "image %s is %.0f ppi at its placed size (%d×%d pixels on %.0f×%.0f mm): print wants "
+                            "%.0f ppi",
+                            path, ppi, info->w, info->h, p->w / MM, p->h / MM, PPI_WARN);
     }
     if (info->max_ink > rs->ink_limit + 0.5f)
-        tb_warning(rs->ctx, rs->where, 0, 0,
-                   "image %s has up to %.0f %% total ink%s (%.1f %% of its pixels above the limit of %.0f %%)",
-                   path, info->max_ink, info->converted ? " after separation" : "", info->over_share * 100,
-                   rs->ink_limit);
+        tb_warning_kind(rs->ctx, TB_KIND_INK_LIMIT, rs->where, p->line, p->col,
+                        "image %s has up to %.0f %% total ink%s (%.1f %% of its pixels above the limit of %.0f %%)",
+                        path, info->max_ink, info->converted ? " after separation" : "", info->over_share * 100,
+                        rs->ink_limit);
 }
 
 static bool draw_image(rstate *rs, HPDF_Page page, const tb_page *pg, const tb_image_item *im) {
@@ -1133,6 +1138,7 @@ static void run_box(const tb_glyph_run *r, float *x0, float *y0, float *x1, floa
 typedef struct near_trim {
     float dist;        /* pt, from the trim edge inwards */
     char text[64];
+    int line, col;     /* its place in the guide, 0 for the layout's */
 } near_trim;
 
 /* Print: size and distance from the trim of one run (the face is open). */
@@ -1151,6 +1157,8 @@ static void preflight_run(rstate *rs, const tb_page *pg, size_t index, const tb_
     if (d < near->dist) {
         near->dist = d;
         snippet(r, near->text, sizeof near->text);
+        near->line = r->line;
+        near->col = r->col;
     }
 }
 
@@ -1235,7 +1243,7 @@ enum { MAX_NEAR_WARNINGS = 8 };
 static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
     const tb_page *pg = sheet(rs, index);
     HPDF_Page page = rs->hp[index];
-    near_trim near = {INFINITY, ""};
+    near_trim near = {INFINITY, "", 0, 0};
     for (const tb_item *it = pg->first; it; it = it->next) {
         bool ok = true;
         /* tagged PDF: each item is marked content of its element, or an artifact */
@@ -1254,9 +1262,9 @@ static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
         if (rs->tags && !tb_tagger_end(rs->tags, page)) return false;
     }
     if (near.dist < SAFE - 0.005f && (*near_pages)++ < MAX_NEAR_WARNINGS)
-        tb_warning(rs->ctx, rs->where, 0, 0,
-                   "page %zu: text 「%s」 is %.1f mm from the trim edge; keep text %.0f mm inside the trim", index + 1,
-                   near.text, near.dist / MM, SAFE / MM);
+        tb_warning_kind(rs->ctx, TB_KIND_NEAR_TRIM, rs->where, near.line, near.col,
+                        "page %zu: text 「%s」 is %.1f mm from the trim edge; keep text %.0f mm inside the trim",
+                        index + 1, near.text, near.dist / MM, SAFE / MM);
     if (rs->print && rs->marks && !(draw_marks(rs, page, pg) && draw_slug(rs, page, pg, index))) return false;
     return put_content(rs, page);
 }
@@ -1264,8 +1272,9 @@ static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
 /* The document-wide preflight findings, after the last page. */
 static void preflight_summary(rstate *rs, size_t near_pages) {
     if (near_pages > MAX_NEAR_WARNINGS)
-        tb_warning(rs->ctx, rs->where, 0, 0, "text within %.0f mm of the trim edge on %zu more pages", SAFE / MM,
-                   near_pages - MAX_NEAR_WARNINGS);
+        tb_warning_kind(rs->ctx, TB_KIND_NEAR_TRIM, rs->where, 0, 0,
+                        "text within %.0f mm of the trim edge on %zu more pages", SAFE / MM,
+                        near_pages - MAX_NEAR_WARNINGS);
     if (rs->small_runs)
         tb_warning(rs->ctx, rs->where, 0, 0,
                    "%zu runs of text below %.0f pt (the smallest %.1f pt; the first on page %zu: 「%s」); presses ask "

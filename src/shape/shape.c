@@ -433,9 +433,10 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
             if (tb_face_glyph(c->faces[k], sh->cps[i])) { fi = (int)k; break; }
         if (fi < 0) {
             if (c->n)
-                tb_error(sh->ctx, p->file, sp->line, sp->col, "no font has the character U+%04X '%.*s' (role '%s', language '%s')",
-                         sh->cps[i], (int)(sh->offs[i + 1] - sh->offs[i]), p->text + sh->offs[i],
-                         sp->font ? sp->font : "body", sp->lang ? sp->lang : p->lang);
+                tb_error_kind(sh->ctx, TB_KIND_MISSING_GLYPH, p->file, sp->line, sp->col,
+                              "no font has the character U+%04X '%.*s' (role '%s', language '%s')", sh->cps[i],
+                              (int)(sh->offs[i + 1] - sh->offs[i]), p->text + sh->offs[i],
+                              sp->font ? sp->font : "body", sp->lang ? sp->lang : p->lang);
             i++;
             continue;
         }

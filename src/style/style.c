@@ -777,7 +777,9 @@ static void toc(st *s, const tb_node *n, const inh *parent, const frame *f, list
                     s->out->page_numbers = true;
                     int pg = c->id ? page_of(s, c->id) : -1;
                     snprintf(num, sizeof num, "%d", pg >= 0 ? pg + 1 : 10);
-                    b->aux = para_of(s, t, &eh, num);
+                    /* the number is the contents' own: diagnostics about it
+                    ** (text near the trim) point at the <toc>, not the title */
+                    b->aux = para_of(s, n, &eh, num);
                     b->aux_width = 3 * eh.size;
                     b->measure -= b->aux_width;
                     if (!c->id) b->aux = NULL;

@@ -50,17 +50,24 @@ static bool starts(const char *s, const char *p) { return !strncmp(s, p, strlen(
 
 /* The order here is the order of the summary line. */
 static const char *const KINDS[] = {
-    "overfull-line", "loose-line", "kinsoku-yield", "widow", "orphan", "missing-glyph",
-    "low-resolution-image", "near-trim", "small-text", "ink-limit", "blank-pages", "no-reading",
-    "input", "other",
+    TB_KIND_OVERFULL_LINE, TB_KIND_LOOSE_LINE, TB_KIND_KINSOKU_YIELD, TB_KIND_WIDOW, TB_KIND_ORPHAN,
+    TB_KIND_MISSING_GLYPH, TB_KIND_LOW_RESOLUTION_IMAGE, TB_KIND_NEAR_TRIM, "small-text", TB_KIND_INK_LIMIT,
+    "blank-pages", "no-reading", "input", "other",
 };
 enum { NKINDS = sizeof KINDS / sizeof KINDS[0] };
 
+/* The report's own constant for the kind a stage gave (diag.h), or NULL
+** when it is none of the report's kinds. */
+static const char *known_kind(const char *kind) {
+    for (size_t k = 0; kind && k < NKINDS; k++)
+        if (!strcmp(KINDS[k], kind)) return KINDS[k];
+    return NULL;
+}
+
 const char *tb_report_kind(tb_severity sev, const char *msg) {
     if (!msg) msg = "";
-    /* break: "overfull line: …"; wanted from break and paginate (report.h
-    ** of the driver's issue): "loose line: …", "kinsoku: …", "widow: …",
-    ** "orphan: …" */
+    /* break: "overfull line: …", "loose line: …", "kinsoku: …"; paginate:
+    ** "widow: …", "orphan: …" (these carry their kind: the fallback) */
     if (starts(msg, "overfull line")) return "overfull-line";
     if (starts(msg, "loose line")) return "loose-line";
     if (starts(msg, "kinsoku")) return "kinsoku-yield";
@@ -203,8 +210,10 @@ void tb_report_guide(tb_report *r, const tb_diags *diags, const char *gfile, con
             r->cap = cap;
         }
         entry *e = &r->e[r->n++];
+        /* the kind the stage gave; the message's for a diagnostic without */
+        const char *kind = known_kind(d->kind);
         *e = (entry){gi, strdup(d->file ? d->file : ""), strdup(d->msg ? d->msg : ""), d->line, d->col, d->sev,
-                     tb_report_kind(d->sev, d->msg)};
+                     kind ? kind : tb_report_kind(d->sev, d->msg)};
         if (e->line <= 0 && gfile && !strcmp(e->file, gfile)) locate(doc, e->msg, &e->line, &e->col);
         if (d->sev == TB_ERROR) g->errors++;
         else g->warnings++;

@@ -6,12 +6,14 @@
 ** whole ctx->diags list of that guide) before they are cleared.  Every
 ** diagnostic becomes an entry {file, line, col, severity, kind, message}
 ** (plus the guide it came from).  `kind` is a stable name a program can
-** select on ("overfull-line", "low-resolution-image", "near-trim", …),
-** classified from the message (the diagnostics list has no kind yet; see
-** tb_report_kind).  Findings that render reports on the guide without a
-** line (an image's resolution, text near the trim) are located in the
-** guide's document tree when that is unambiguous: the <img> whose file it
-** is, the one text node that holds the quoted text.
+** select on ("overfull-line", "low-resolution-image", "near-trim", …):
+** the kind the stage gave the diagnostic (tb_diag.kind, a TB_KIND_* of
+** diag.h), or for one without (or with a kind not listed below), the kind
+** tb_report_kind classifies from its message.  Findings that reach the
+** report without a line (render's document-wide ones, a layout's folio
+** near the trim) are located in the guide's document tree when that is
+** unambiguous: the <img> whose file it is, the one text node that holds
+** the quoted text.
 */
 #ifndef TB_REPORT_H
 #define TB_REPORT_H
@@ -26,7 +28,8 @@ typedef struct tb_report tb_report;
 tb_report *tb_report_new(void);
 void tb_report_free(tb_report *r);
 
-/* The kind of a diagnostic from its severity and message: one of
+/* The kind of a diagnostic from its severity and message (for those that
+** carry no kind of their own): one of
 ** "overfull-line", "loose-line", "kinsoku-yield", "widow", "orphan",
 ** "missing-glyph", "low-resolution-image", "near-trim", "small-text",
 ** "ink-limit", "blank-pages", "no-reading", "input" (any other error: the

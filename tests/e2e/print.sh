@@ -15,9 +15,10 @@
 # padded to a multiple of 4 with blank pages before the back cover; its web
 # PDF smaller than its print PDF.  Guides and layouts made here: a tiny PNG
 # placed large (an error, nothing written), one between 150 and 300 ppi (a
-# warning naming it and its resolution), a damaged PNG (an error, not an
-# abort), colours over the ink limit (a warning, above 350 % an error, at
-# the layout's line), text near the trim and below 6 pt (warnings),
+# warning naming it and its resolution), both at the <img>'s line, a damaged
+# PNG (an error, not an abort), colours over the ink limit (a warning, above
+# 350 % an error, at the layout's line), text near the trim (a warning at
+# the line of the text) and below 6 pt (a warning),
 # pdfx="x4" (PDF 1.6, XMP identification, the press profile embedded),
 # marks="false", and a page background rendered with pdftoppm: marks drawn,
 # the bleed coloured, paper white beyond it.
@@ -238,7 +239,7 @@ fi
 # ---- preflight ---------------------------------------------------------------
 P=$F/content/prn
 build print/low-res-error "$TMP/low.pdf" --variant print "$P/tiny.xml"
-if [ $rc = 1 ] && [ ! -e "$TMP/low.pdf" ] && grep -qE "^$P/tiny.xml: error: image \S*tiny.png is 12 ppi at its placed size" "$TMP/err.txt"; then
+if [ $rc = 1 ] && [ ! -e "$TMP/low.pdf" ] && grep -qE "^$P/tiny.xml:12:[0-9]+: error: image \S*tiny.png is 12 ppi at its placed size" "$TMP/err.txt"; then
     ok print/low-res-error
 else fail print/low-res-error "exit $rc, file $( [ -e "$TMP/low.pdf" ] && echo written || echo absent): $(oneline "$TMP/err.txt")"; fi
 build web/low-res-fine "$TMP/low.pdf" "$P/tiny.xml"
@@ -247,7 +248,7 @@ else fail web/low-res-no-preflight "exit $rc: $(oneline "$TMP/err.txt")"; fi
 
 build print/coarse-warning "$TMP/coarse.pdf" --variant print "$P/coarse.xml"
 if [ $rc = 0 ] && [ -s "$TMP/coarse.pdf" ] &&
-    grep -qE "^$P/coarse.xml: warning: image \S*coarse.png is 21[0-9] ppi at its placed size \(700×500 pixels" "$TMP/err.txt"; then
+    grep -qE "^$P/coarse.xml:12:[0-9]+: warning: image \S*coarse.png is 21[0-9] ppi at its placed size \(700×500 pixels" "$TMP/err.txt"; then
     ok print/coarse-image-warning
 else fail print/coarse-image-warning "exit $rc: $(oneline "$TMP/err.txt")"; fi
 
@@ -289,7 +290,7 @@ if [ $rc = 0 ] && ! grep -q 'total ink' "$TMP/err.txt"; then ok web/no-ink-prefl
 else fail web/no-ink-preflight "exit $rc: $(oneline "$TMP/err.txt")"; fi
 
 build print/near-trim "$TMP/near.pdf" --variant print --layout "$lay/near.xml" "$P/fine.xml"
-if [ $rc = 0 ] && grep -qE "^$P/fine.xml: warning: page 1: text 「.*」 is [0-2]\.[0-9] mm from the trim edge" "$TMP/err.txt"; then
+if [ $rc = 0 ] && grep -qE "^$P/fine.xml:10:5: warning: page 1: text 「画像と本文」 is [0-2]\.[0-9] mm from the trim edge" "$TMP/err.txt"; then
     ok print/text-near-trim-warning
 else fail print/text-near-trim-warning "exit $rc: $(oneline "$TMP/err.txt")"; fi
 build print/small "$TMP/small.pdf" --variant print --layout "$lay/small.xml" "$P/fine.xml"

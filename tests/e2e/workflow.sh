@@ -13,7 +13,9 @@
 #   watch      timeout 20 tebiki watch DIR &: a changed guide, an image, an
 #              error that keeps the last good PDF, SIGINT ends it (status 0)
 #   report     --report on build and check: a long URL in a narrow table
-#              cell (overfull) and a 169 ppi image, both with their lines
+#              cell (overfull), a Tagalog line before an unbreakable phrase
+#              (loose) and a 169 ppi image, each with its kind and line (in
+#              the report and on standard error)
 #   install    make install PREFIX=/usr DESTDIR=…; the installed binary
 #              builds from another folder with TEBIKI_SHARE; uninstall
 #   docs       every option of --help in doc/tebiki.1, its sections, groff
@@ -228,7 +230,10 @@ R=$TMP/report
 mkdir -p "$R/g"
 png "$R/g/coarse.png" 400 300        # 60 mm wide: 169 ppi, below 300
 pics_guide "$R/g/ja.xml" coarse.png
-report_has() { # JSON: an overfull line on 16, the image on 20
+# line 23: a paragraph whose first line ("Ang batas na ito:") cannot take
+# the unbreakable phrase after it: its spaces open to some 1600 %
+sed -i '22a\    <p xml:lang="tl">Ang batas na ito: <nobr>Pakikipagtulungan ng Mamamayan</nobr> ay para sa lahat ng mamamayan ng lungsod.</p>' "$R/g/ja.xml"
+report_has() { # JSON: an overfull line on 16, a loose one on 23, the image on 20
     python3 - "$1" "$R/g/ja.xml" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -239,28 +244,33 @@ def one(kind, line):
     assert all(x["file"] == sys.argv[2] and x["guide"] == sys.argv[2] for x in m), m
     assert any(x["line"] == line and x["severity"] == "warning" for x in m), "%s: %s" % (kind, m)
 one("overfull-line", 16)
+one("loose-line", 23)
 one("low-resolution-image", 20)
 assert r["counts"]["overfull-line"] >= 1 and r["counts"]["low-resolution-image"] == 1, r["counts"]
+assert r["counts"]["loose-line"] == 1, r["counts"]
+assert all(x["line"] > 0 for x in e), [x for x in e if x["line"] <= 0]
 assert r["guides"][0]["guide"] == sys.argv[2] and r["guides"][0]["variant"] == "print", r["guides"]
 EOF
 }
 "$TEBIKI" build --variant print --report "$R/build.json" -o "$R/g.print.pdf" "$R/g/ja.xml" > "$R/out.txt" 2> "$R/err.txt"
 rc=$?
 if [ $rc = 0 ] && report_has "$R/build.json" > "$R/py.txt" 2>&1 &&
-    grep -qE '^report: [0-9]+ findings? in 1 guide: [0-9]+ overfull-line, 1 low-resolution-image' "$R/err.txt"; then
-    ok report/build-overfull-and-low-resolution-with-lines
-else fail report/build-overfull-and-low-resolution-with-lines "exit $rc: $(oneline "$R/py.txt") $(oneline "$R/err.txt")"; fi
+    grep -qE '^report: [0-9]+ findings? in 1 guide: [0-9]+ overfull-line, 1 loose-line, 1 low-resolution-image' "$R/err.txt"; then
+    ok report/build-overfull-loose-and-low-resolution-with-lines
+else fail report/build-overfull-loose-and-low-resolution-with-lines "exit $rc: $(oneline "$R/py.txt") $(oneline "$R/err.txt")"; fi
 "$TEBIKI" check --report "$R/check.json" "$R/g/ja.xml" > "$R/out.txt" 2> "$R/err.txt"
 rc=$?
 if [ $rc = 0 ] && report_has "$R/check.json" > "$R/py.txt" 2>&1 && ! ls "$R"/g/*.pdf > /dev/null 2>&1 &&
     [ ! -e out/g.ja.print.pdf ] && grep -q '^tebiki check: 0 errors' "$R/err.txt" &&
-    grep -q '^report: .*overfull-line, 1 low-resolution-image' "$R/err.txt"; then
+    grep -q '^report: .*overfull-line, 1 loose-line, 1 low-resolution-image' "$R/err.txt"; then
     ok report/check-same-without-pdf
 else fail report/check-same-without-pdf "exit $rc: $(oneline "$R/py.txt") $(oneline "$R/err.txt")"; fi
-# the stderr form is unchanged (no line on render's findings there)
-if grep -q "^$R/g/ja.xml: warning: image \S*coarse.png is 169 ppi" "$R/err.txt" &&
-    grep -q "^$R/g/ja.xml:16:[0-9]*: warning: overfull line" "$R/err.txt"; then ok report/stderr-unchanged
-else fail report/stderr-unchanged "$(oneline "$R/err.txt")"; fi
+# standard error names the same lines (render's findings included)
+if grep -q "^$R/g/ja.xml:20:[0-9]*: warning: image \S*coarse.png is 169 ppi" "$R/err.txt" &&
+    grep -q "^$R/g/ja.xml:16:[0-9]*: warning: overfull line" "$R/err.txt" &&
+    grep -q "^$R/g/ja.xml:23:5: warning: loose line: the spaces are stretched to [0-9]* % of their width (more than 500 %)" "$R/err.txt"
+then ok report/stderr-with-lines
+else fail report/stderr-with-lines "$(oneline "$R/err.txt")"; fi
 
 # ---- install ------------------------------------------------------------
 D=$TMP/dest

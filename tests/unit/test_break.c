@@ -6,7 +6,9 @@
 ** read the glyph positions of the lines (tb_lglyph.x).  Run from the
 ** repository root.
 ** Ids: break-1.x character classes, break-2.x kinsoku end to end,
-** break-3.x spacing (aki), break-4.x justification.
+** break-3.x spacing (aki), break-4.x justification, break-5.x forced
+** breaks, break-6.x loose lines and break-7.x kinsoku that yields (the
+** warnings of the quality report).
 */
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,38 @@ static tb_lines *set(tb_arena *a, const char *text, float measure, float indent,
     tb_shaped *s = tb_shape_para(sh, a, para(a, text));
     tb_break_opts o = {.measure = measure, .indent = indent, .align = align, .hang = false};
     return tb_break_para(br, a, s, &o);
+}
+
+/* TEXT in language LANG (its own fonts), its span at line 7, column 3. */
+static tb_lines *set_lang(tb_arena *a, const char *text, const char *lang, float measure, tb_align align) {
+    tb_para *p = para(a, text);
+    p->lang = lang;
+    p->spans[0].lang = lang;
+    p->spans[0].line = 7;
+    p->spans[0].col = 3;
+    tb_shaped *s = tb_shape_para(sh, a, p);
+    tb_break_opts o = {.measure = measure, .align = align};
+    return tb_break_para(br, a, s, &o);
+}
+
+/* The diagnostics on one line ("; " between them). */
+static const char *diags_line(void) {
+    static char buf[8192];
+    snprintf(buf, sizeof buf, "%s", t_diags_text(ctx->diags));
+    for (char *c = buf; (c = strchr(c, '\n'));) *c = ';';
+    return buf;
+}
+
+/* The diagnostics of kind KIND; *FIRST the first of them. */
+static size_t diags_of(const char *kind, const tb_diag **first) {
+    size_t k = 0;
+    if (first) *first = NULL;
+    for (size_t i = 0; i < tb_diags_len(ctx->diags); i++) {
+        const tb_diag *d = tb_diags_at(ctx->diags, i);
+        if (!d->kind || strcmp(d->kind, kind)) continue;
+        if (!k++ && first) *first = d;
+    }
+    return k;
 }
 
 /* The first glyph standing for the character at byte OFF. */
@@ -117,6 +151,10 @@ static void kinsoku(tb_arena *a) {
           first_bad);
     CHECK(bad_end == 0, "break-2.3 no line ends with 「『（ (%zu do; first: %s)", bad_end, first_bad);
     CHECK(over == 0, "break-2.4 no line is overfull at these measures (%zu are)", over);
+    CHECK(diags_of(TB_KIND_KINSOKU_YIELD, NULL) == 0 && diags_of(TB_KIND_LOOSE_LINE, NULL) == 0,
+          "break-2.5 ordinary Japanese text at these measures: no kinsoku yields, no loose-line warning (%s)",
+          diags_line());
+    tb_diags_clear(ctx->diags);
 }
 
 static void aki(tb_arena *a) {
@@ -215,7 +253,94 @@ static void forced(tb_arena *a) {
     }
 }
 
-/* break-6.x: between begin and end of a document, an equal paragraph gets
+/* Loose lines: a word too long to join the line before leaves that line's
+** spaces to take what is left (Tagalog: no hyphenation dictionary). */
+static void loose(tb_arena *a) {
+    const char *t = "aa bb cc Pakikipagtulungan ee ff gg hh ii jj kk ll mm nn oo pp";
+    tb_diags_clear(ctx->diags);
+    tb_lines *ls = set_lang(a, t, "tl", 120, TB_ALIGN_JUSTIFY);
+    const tb_diag *d;
+    size_t n = diags_of(TB_KIND_LOOSE_LINE, &d);
+    CHECK(ls && ls->n >= 3 && ls->v[0].end == 8, "break-6.1 \"aa bb cc\" is the first line at 12 em (%zu lines, first ends at %u)",
+          ls ? ls->n : 0, ls && ls->n ? ls->v[0].end : 0);
+    CHECK(n == 1, "break-6.2 one loose-line warning for the paragraph (%zu: %s)", n, diags_line());
+    if (d) {
+        /* the two spaces of "aa bb cc" take the rest of the 120 pt line */
+        float sp = 0;
+        const tb_lrun *r = &ls->v[0].runs[0];
+        for (size_t i = 0; i + 1 < r->n; i++)
+            if (t[r->g[i].text] == ' ') sp += r->g[i + 1].x - r->g[i].x;
+        int pct = 0;
+        CHECK(sscanf(d->msg, "loose line: the spaces are stretched to %d %% of their width (more than 500 %%)", &pct) == 1 &&
+                  pct > 500,
+              "break-6.3 the message: %s", d->msg);
+        CHECK(d->line == 7 && d->col == 3 && d->sev == TB_WARNING && !strcmp(d->file, "test.xml"),
+              "break-6.4 a warning at the span's line and column (%d:%d)", d->line, d->col);
+        CHECK(sp > 0 && pct > 0, "break-6.5 the spaces of the first line are %.1f pt together, %d %% of their width", sp, pct);
+    }
+    /* the same text ragged, or as the paragraph's last line, is not loose */
+    tb_diags_clear(ctx->diags);
+    set_lang(a, t, "tl", 120, TB_ALIGN_START);
+    set_lang(a, "aa bb cc", "tl", 120, TB_ALIGN_JUSTIFY);
+    set_lang(a, "aa bb cc\nPakikipagtulungan", "tl", 120, TB_ALIGN_JUSTIFY);
+    CHECK(diags_of(TB_KIND_LOOSE_LINE, NULL) == 0,
+          "break-6.6 not for ragged text, the last line, or a line ending in a forced break (%s)", diags_line());
+    /* ordinary justified English at a book measure stretches its spaces
+    ** a little: no warning */
+    tb_diags_clear(ctx->diags);
+    set_lang(a,
+             "Civic collaboration means that residents, associations, companies and the city work together on "
+             "problems none of them can solve alone. This guide explains how to start, how to find partners "
+             "and how to agree on roles, budgets and schedules before the work begins.",
+             "en", 300, TB_ALIGN_JUSTIFY);
+    CHECK(diags_of(TB_KIND_LOOSE_LINE, NULL) == 0, "break-6.7 ordinary English at 30 em: no loose line (%s)",
+          diags_line());
+    tb_diags_clear(ctx->diags);
+}
+
+static bool starts_with(const tb_lines *ls, const char *s) {
+    for (size_t i = 1; i < ls->n; i++)
+        if (!strncmp(ls->para->text + ls->v[i].start, s, strlen(s))) return true;
+    return false;
+}
+
+/* Kinsoku that yields: a run with no break point at all is broken where the
+** measure ends (an emergency break); where that break puts 。 at a line
+** start or 「 at a line end and no place a few characters back avoids it,
+** the rule yields and the report says so. */
+static void yields(tb_arena *a) {
+    tb_diags_clear(ctx->diags);
+    tb_lines *ls = set(a, "あ。。。。。。。。。。。。。。。。", 30, 0, TB_ALIGN_START);
+    const tb_diag *d;
+    size_t n = diags_of(TB_KIND_KINSOKU_YIELD, &d);
+    CHECK(ls && ls->n >= 2 && starts_with(ls, "。"), "break-7.1 あ and 16 。 at 3 em: a line starts with 。 (%zu lines)",
+          ls ? ls->n : 0);
+    CHECK(n == 1 && d, "break-7.2 one kinsoku warning for the paragraph (%s)", diags_line());
+    if (d) {
+        CHECK_STR(d->msg, "kinsoku: no break point keeps 「。」 off the start of the line; the rule yields",
+                  "break-7.3 the message names 。 and the start of the line");
+        CHECK(d->line == 1 && d->col == 1 && d->sev == TB_WARNING, "break-7.4 at the span's line (%d:%d)", d->line, d->col);
+    }
+    tb_diags_clear(ctx->diags);
+    ls = set(a, "「「「「「「「「「「「「「「「「あ", 30, 0, TB_ALIGN_START);
+    n = diags_of(TB_KIND_KINSOKU_YIELD, &d);
+    CHECK(n == 1 && d && !strcmp(d->msg, "kinsoku: no break point keeps 「「」 off the end of the line; the rule yields"),
+          "break-7.5 16 「 and あ at 3 em: the rule that 「 may not end a line yields (%s)", diags_line());
+    /* a Latin word cut where the measure ends, right before a full stop:
+    ** the cut moves back a letter, no line starts with ".", nothing yields */
+    tb_diags_clear(ctx->diags);
+    ls = set(a, "abcdefghij.klmnopqrstuvwxyz", 50, 0, TB_ALIGN_START);
+    bool dot = false;
+    for (size_t i = 1; ls && i < ls->n; i++) dot |= ls->para->text[ls->v[i].start] == '.';
+    CHECK(ls && ls->n >= 2 && !dot && diags_of(TB_KIND_KINSOKU_YIELD, NULL) == 0 &&
+              diags_of(TB_KIND_OVERFULL_LINE, NULL) == 1,
+          "break-7.6 an emergency break steps back before \"j.\": no line starts with \".\", no yield, one overfull "
+          "warning (%zu lines; %s)",
+          ls ? ls->n : 0, diags_line());
+    tb_diags_clear(ctx->diags);
+}
+
+/* break-8.x: between begin and end of a document, an equal paragraph gets
 ** the lines already made and reports what they reported again. */
 static void cache(tb_arena *a) {
     const char *text = "横浜市市民協働推進センターは、市民活動を支援する拠点です。";
@@ -224,16 +349,16 @@ static void cache(tb_arena *a) {
     tb_breaker_begin_document(br);
     tb_lines *l1 = tb_break_para(br, a, tb_shape_para(sh, a, para(a, text)), &o);
     tb_lines *l2 = tb_break_para(br, a, tb_shape_para(sh, a, para(a, text)), &o);
-    CHECK(l1 && l1 == l2, "break-6.1 an equal paragraph broken again in the same document gets the same lines");
+    CHECK(l1 && l1 == l2, "break-8.1 an equal paragraph broken again in the same document gets the same lines");
     tb_break_opts o2 = o;
     o2.measure = 90;
     tb_lines *l3 = tb_break_para(br, a, tb_shape_para(sh, a, para(a, text)), &o2);
-    CHECK(l3 && l3 != l1, "break-6.2 another measure breaks anew");
+    CHECK(l3 && l3 != l1, "break-8.2 another measure breaks anew");
     tb_para *p4 = para(a, text);
     p4->spans[0].nobr = true;
     tb_lines *l4 = tb_break_para(br, a, tb_shape_para(sh, a, p4), &o);
     CHECK(l4 && l4 != l1 && l4->n && l4->v[0].overfull,
-          "break-6.3 a paragraph that differs in a span (nobr) breaks anew (its first line is overfull)");
+          "break-8.3 a paragraph that differs in a span (nobr) breaks anew (its first line is overfull)");
     /* an unbreakable paragraph wider than the measure: one finding each time */
     tb_para *p5 = para(a, tight);
     p5->spans[0].nobr = true;
@@ -246,10 +371,10 @@ static void cache(tb_arena *a) {
     tb_lines *l6 = tb_break_para(br, a, tb_shape_para(sh, a, p6), &o5);
     size_t w2 = tb_diags_count(ctx->diags, TB_WARNING);
     CHECK(l5 == l6 && w1 > w0 && w2 - w1 == w1 - w0,
-          "break-6.4 a cached paragraph reports its findings again (%zu, then %zu)", w1 - w0, w2 - w1);
+          "break-8.4 a cached paragraph reports its findings again (%zu, then %zu)", w1 - w0, w2 - w1);
     tb_breaker_end_document(br);
     tb_lines *l7 = tb_break_para(br, a, tb_shape_para(sh, a, para(a, text)), &o);
-    CHECK(l7 && l7 != l1, "break-6.5 after the document ends nothing is reused");
+    CHECK(l7 && l7 != l1, "break-8.5 after the document ends nothing is reused");
     tb_diags_clear(ctx->diags);
 }
 
@@ -269,6 +394,8 @@ int main(void) {
     aki(a);
     justify(a);
     forced(a);
+    loose(a);
+    yields(a);
     cache(a);
     tb_arena_free(a);
     tb_breaker_free(br);

@@ -39,8 +39,27 @@ static void kinds(void) {
         {TB_ERROR, "unknown element <figcaptoin>; did you mean <figcaption>?", "input"},
         {TB_WARNING, "something else", "other"},
     };
-    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+    size_t nk = sizeof k / sizeof k[0];
+    for (size_t i = 0; i < nk; i++)
         CHECK_STR(tb_report_kind(k[i].sev, k[i].msg), k[i].kind, "workflow-1.%zu a message of kind %s", i + 1, k[i].kind);
+    /* the kind a stage gives a diagnostic wins over its message; one the
+    ** report does not know falls back to the message */
+    tb_diags *d = tb_diags_new();
+    tb_diags_add_kind(d, TB_WARNING, TB_KIND_WIDOW, "g.xml", 3, 1, "a message that says %s", "nothing");
+    tb_diags_add_kind(d, TB_WARNING, TB_KIND_KINSOKU_YIELD, "g.xml", 4, 1, "overfull line: a misleading text");
+    tb_diags_add_kind(d, TB_WARNING, "no-such-kind", "g.xml", 5, 1, "overfull line: no break point");
+    tb_diags_add(d, TB_WARNING, "g.xml", 6, 1, "loose line: without a kind");
+    CHECK(tb_diags_at(d, 0)->kind && !strcmp(tb_diags_at(d, 0)->kind, "widow") && !tb_diags_at(d, 3)->kind &&
+              !strcmp(tb_diags_at(d, 0)->msg, "a message that says nothing"),
+          "workflow-1.%zu tb_diags_add_kind keeps the kind and formats the message", nk + 1);
+    tb_report *r = tb_report_new();
+    tb_report_guide(r, d, "g.xml", NULL, "web", 1, 0, NULL);
+    CHECK(tb_report_count(r, "widow") == 1 && tb_report_count(r, "kinsoku-yield") == 1 &&
+              tb_report_count(r, "overfull-line") == 1 && tb_report_count(r, "loose-line") == 1 &&
+              tb_report_count(r, "other") == 0,
+          "workflow-1.%zu the stage's kind first, the message's for none or an unknown one", nk + 2);
+    tb_report_free(r);
+    tb_diags_free(d);
 }
 
 static const char *GUIDE = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
