@@ -110,4 +110,16 @@ __attribute__((unused)) static const char *t_diags_text(const tb_diags *d) {
     }
     return buf;
 }
+
+/* How many diagnostics of D have KIND; *FIRST (may be NULL) the first. */
+__attribute__((unused)) static size_t t_diags_of_kind(const tb_diags *d, const char *kind, const tb_diag **first) {
+    size_t k = 0;
+    if (first) *first = NULL;
+    for (size_t i = 0; i < tb_diags_len(d); i++) {
+        const tb_diag *e = tb_diags_at(d, i);
+        if (!e->kind || strcmp(e->kind, kind)) continue;
+        if (!k++ && first) *first = e;
+    }
+    return k;
+}
 #endif

@@ -63,16 +63,7 @@ static const char *diags_line(void) {
 }
 
 /* The diagnostics of kind KIND; *FIRST the first of them. */
-static size_t diags_of(const char *kind, const tb_diag **first) {
-    size_t k = 0;
-    if (first) *first = NULL;
-    for (size_t i = 0; i < tb_diags_len(ctx->diags); i++) {
-        const tb_diag *d = tb_diags_at(ctx->diags, i);
-        if (!d->kind || strcmp(d->kind, kind)) continue;
-        if (!k++ && first) *first = d;
-    }
-    return k;
-}
+static size_t diags_of(const char *kind, const tb_diag **first) { return t_diags_of_kind(ctx->diags, kind, first); }
 
 /* The first glyph standing for the character at byte OFF. */
 static const tb_lglyph *glyph_at(const tb_lines *ls, uint32_t off) {

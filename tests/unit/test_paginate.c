@@ -111,16 +111,7 @@ static size_t typeset(const char *lay_path, const char *body) {
 }
 
 /* The diagnostics of KIND; *FIRST the first. */
-static size_t count(const char *kind, const tb_diag **first) {
-    size_t k = 0;
-    if (first) *first = NULL;
-    for (size_t i = 0; i < tb_diags_len(ctx->diags); i++) {
-        const tb_diag *d = tb_diags_at(ctx->diags, i);
-        if (!d->kind || strcmp(d->kind, kind)) continue;
-        if (!k++ && first) *first = d;
-    }
-    return k;
-}
+static size_t count(const char *kind, const tb_diag **first) { return t_diags_of_kind(ctx->diags, kind, first); }
 
 static const char *diags_line(void) {
     static char buf[8192];
