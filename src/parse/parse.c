@@ -700,18 +700,35 @@ char *tb_node_plain_text(tb_arena *a, const tb_node *n) {
 static void check_boms(tb_parser *p, const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) return;
-    int line = 1, col = 1, c, reported = 0;
+    unsigned char buf[65536];
+    int line = 1, col = 1, reported = 0;
     long off = 0;
     unsigned char prev[2] = {0, 0};
-    while ((c = getc(f)) != EOF) {
-        if (prev[0] == 0xEF && prev[1] == 0xBB && c == 0xBF && off > 2 && reported++ < 20)
-            tb_error(p->ctx, path, line, col - 1,
-                     "a byte order mark (U+FEFF) is allowed only at the very start of the file");
-        if (c == '\n') line++, col = 1;
-        else if ((c & 0xC0) != 0x80) col++;
-        prev[0] = prev[1];
-        prev[1] = (unsigned char)c;
-        off++;
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        /* the common case, no EF byte in the block: count lines only */
+        if (!memchr(buf, 0xEF, n) && prev[0] != 0xEF && prev[1] != 0xEF) {
+            for (size_t i = 0; i < n; i++) {
+                unsigned char c = buf[i];
+                if (c == '\n') line++, col = 1;
+                else if ((c & 0xC0) != 0x80) col++;
+            }
+            prev[0] = n > 1 ? buf[n - 2] : prev[1];
+            prev[1] = buf[n - 1];
+            off += (long)n;
+            continue;
+        }
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = buf[i];
+            if (prev[0] == 0xEF && prev[1] == 0xBB && c == 0xBF && off > 2 && reported++ < 20)
+                tb_error(p->ctx, path, line, col - 1,
+                         "a byte order mark (U+FEFF) is allowed only at the very start of the file");
+            if (c == '\n') line++, col = 1;
+            else if ((c & 0xC0) != 0x80) col++;
+            prev[0] = prev[1];
+            prev[1] = c;
+            off++;
+        }
     }
     fclose(f);
 }
