@@ -16,15 +16,17 @@
 #include "../base/utf8.h"
 #include "pdfbuf.h"
 
-typedef struct rec {         /* an MCR or OBJR of an element */
+typedef struct rec {         /* a marked-content item or an OBJR of an element */
     long seq;                /* when it was drawn */
-    HPDF_Dict obj;           /* direct dict, added to /K at the end */
+    HPDF_Dict obj;           /* direct dict (an OBJR), added to /K at the end;
+                                NULL: marked content MCID on page PAGE */
+    int page, mcid;
 } rec;
 
 typedef struct elem {
     HPDF_Dict d;             /* the StructElem, made when first needed */
     rec *recs;               /* owned: its own content, in drawing order */
-    size_t nrecs;
+    size_t nrecs, caprecs;
     long first;              /* first drawing of anything in its subtree */
 } elem;
 
@@ -106,7 +108,8 @@ void tb_tagger_free(tb_tagger *t) {
     /* a render that stopped early (a damaged image): the direct objects
     ** made for the tree are in no document object yet */
     for (size_t i = 0; !t->linked && t->el && i < t->pages->nstructs; i++)
-        for (size_t r = 0; r < t->el[i].nrecs; r++) HPDF_Dict_Free(t->el[i].recs[r].obj);
+        for (size_t r = 0; r < t->el[i].nrecs; r++)
+            if (t->el[i].recs[r].obj) HPDF_Dict_Free(t->el[i].recs[r].obj);
     for (size_t i = 0; !t->linked && t->pg && i < t->pages->n; i++)
         if (t->pg[i].parents) HPDF_Array_Free(t->pg[i].parents);
     for (size_t i = 0; t->el && i < t->pages->nstructs; i++) free(t->el[i].recs);
@@ -156,12 +159,16 @@ static HPDF_Dict elem_dict(tb_tagger *t, int i) {
     return e->d;
 }
 
-static bool add_rec(tb_tagger *t, int st, HPDF_Dict obj) {
+static bool add_rec(tb_tagger *t, int st, HPDF_Dict obj, int page, int mcid) {
     elem *e = &t->el[st];
-    rec *r = realloc(e->recs, (e->nrecs + 1) * sizeof *r);
-    if (!r) return fail(t, "out of memory");
-    e->recs = r;
-    e->recs[e->nrecs++] = (rec){t->seq, obj};
+    if (e->nrecs == e->caprecs) {
+        size_t cap = e->caprecs ? 2 * e->caprecs : 4;
+        rec *r = realloc(e->recs, cap * sizeof *r);
+        if (!r) return fail(t, "out of memory");
+        e->recs = r;
+        e->caprecs = cap;
+    }
+    e->recs[e->nrecs++] = (rec){t->seq, obj, page, mcid};
     if (e->first < 0) e->first = t->seq;
     t->seq++;
     return true;
@@ -192,11 +199,9 @@ bool tb_tagger_begin(tb_tagger *t, HPDF_Page page, size_t idx, const tb_item *it
         if (!pi->parents) return fail(t, "parent tree");
     }
     int mcid = pi->mcid++;
-    /* the element's kid: a marked-content reference on this page */
-    HPDF_Dict mcr = HPDF_Dict_New(t->pdf->mmgr);
-    if (!mcr || HPDF_Dict_AddName(mcr, "Type", "MCR") != HPDF_OK || HPDF_Dict_Add(mcr, "Pg", page) != HPDF_OK ||
-        HPDF_Dict_AddNumber(mcr, "MCID", mcid) != HPDF_OK || !add_rec(t, st, mcr) ||
-        HPDF_Array_Add(pi->parents, d) != HPDF_OK)
+    /* the element's kid: marked content on this page (an MCID, or an MCR
+       when the element's /Pg is another page: link_tree) */
+    if (!add_rec(t, st, NULL, (int)idx, mcid) || HPDF_Array_Add(pi->parents, d) != HPDF_OK)
         return fail(t, "cannot record marked content");
     char op[96];
     snprintf(op, sizeof op, "/%s <</MCID %d>> BDC\n", t->pages->structs[st].type, mcid);
@@ -221,7 +226,7 @@ bool tb_tagger_annot(tb_tagger *t, HPDF_Page page, size_t idx, HPDF_Annotation a
     HPDF_Dict objr = HPDF_Dict_New(t->pdf->mmgr);
     int key = t->next_key++;
     if (!objr || HPDF_Dict_AddName(objr, "Type", "OBJR") != HPDF_OK || HPDF_Dict_Add(objr, "Obj", a) != HPDF_OK ||
-        HPDF_Dict_Add(objr, "Pg", page) != HPDF_OK || !add_rec(t, st, objr) ||
+        HPDF_Dict_Add(objr, "Pg", page) != HPDF_OK || !add_rec(t, st, objr, (int)idx, -1) ||
         HPDF_Dict_AddNumber(a, "StructParent", key) != HPDF_OK)
         return fail(t, "cannot tag a link annotation");
     void *n = realloc(t->annots, (t->nannots + 1) * sizeof *t->annots);
@@ -240,11 +245,31 @@ static bool link_tree(tb_tagger *t, size_t i, size_t *child, size_t nchild) {
     HPDF_Dict d = elem_dict(t, (int)i);
     HPDF_Array kids = HPDF_Array_New(t->pdf->mmgr);
     if (!d || !kids || HPDF_Dict_Add(d, "K", kids) != HPDF_OK) return fail(t, "structure element kids");
+    /* /Pg: the page of its first marked content; content there is an
+       MCID, content on other pages an MCR naming its page */
+    int pg = -1;
+    for (size_t r = 0; r < e->nrecs && pg < 0; r++)
+        if (!e->recs[r].obj) pg = e->recs[r].page;
+    if (pg >= 0 && HPDF_Dict_Add(d, "Pg", t->pg[pg].page) != HPDF_OK) return fail(t, "structure element page");
     size_t r = 0, c = 0;
     while (r < e->nrecs || c < nchild) {
         bool take_child = c < nchild && (r >= e->nrecs || t->el[child[c]].first < e->recs[r].seq);
-        HPDF_STATUS st = take_child ? HPDF_Array_Add(kids, elem_dict(t, (int)child[c++]))
-                                    : HPDF_Array_Add(kids, e->recs[r++].obj);
+        HPDF_STATUS st;
+        if (take_child) {
+            st = HPDF_Array_Add(kids, elem_dict(t, (int)child[c++]));
+        } else if (e->recs[r].obj) {
+            st = HPDF_Array_Add(kids, e->recs[r++].obj);
+        } else if (e->recs[r].page == pg) {
+            st = HPDF_Array_AddNumber(kids, e->recs[r++].mcid);
+        } else {
+            const rec *m = &e->recs[r++];
+            HPDF_Dict mcr = HPDF_Dict_New(t->pdf->mmgr);
+            st = !mcr ? HPDF_FAILD_TO_ALLOC_MEM : HPDF_Array_Add(kids, mcr);
+            if (st == HPDF_OK && (HPDF_Dict_AddName(mcr, "Type", "MCR") != HPDF_OK ||
+                                  HPDF_Dict_Add(mcr, "Pg", t->pg[m->page].page) != HPDF_OK ||
+                                  HPDF_Dict_AddNumber(mcr, "MCID", m->mcid) != HPDF_OK))
+                st = HPDF_FAILD_TO_ALLOC_MEM;
+        }
         if (st != HPDF_OK) return fail(t, "structure element kids");
     }
     HPDF_Dict parent = s->parent >= 0 ? elem_dict(t, s->parent) : t->root;
