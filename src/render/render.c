@@ -109,6 +109,7 @@ typedef struct rstate {
     float margin;                 /* pt: media beyond the trim on each side */
     float bleed;                  /* pt: print only */
     pdfbuf ops;                   /* owned: the current page's operators */
+    tb_zqueue *zq;                /* owned: the pages' operators being deflated */
     int level;                    /* deflate level of streams (pdfstream.h) */
     tb_images *images;            /* owned: each file loaded once */
     placed *placed;               /* owned array */
@@ -301,18 +302,34 @@ static void op(rstate *rs, int decimals, size_t n, const double *v, const char *
 
 /* ---- raw content ---------------------------------------------------- */
 
-/* The page's operators, deflated, become PAGE's content stream (libharu
-** neither sees nor compresses them: pdfstream.h). */
-static bool put_content(rstate *rs, HPDF_Page page) {
+/* The page's operators go to the deflating queue (a second core); they
+** become the page's content stream at the end (write_contents): libharu
+** neither sees nor compresses them (pdfstream.h). */
+static bool put_content(rstate *rs, size_t index) {
     if (!pdfbuf_ok(&rs->ops)) {
         tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
         return false;
     }
-    HPDF_Dict contents = ((HPDF_PageAttr)page->attr)->contents;
-    bool ok = tb_pdfstream_deflate(contents, rs->ops.p, rs->ops.n, rs->level);
-    pdfbuf_reset(&rs->ops);
-    if (!ok && hpdf_ok(rs)) tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
-    return ok;
+    tb_zqueue_put(rs->zq, index, rs->ops.p, rs->ops.n);
+    rs->ops = (pdfbuf){0};
+    return true;
+}
+
+static bool write_contents(rstate *rs) {
+    if (!tb_zqueue_finish(rs->zq)) {
+        tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < rs->npg; i++) {
+        size_t zn;
+        const unsigned char *z = tb_zqueue_get(rs->zq, i, &zn);
+        HPDF_Dict contents = ((HPDF_PageAttr)rs->hp[i]->attr)->contents;
+        if (!z || !tb_pdfstream_put_deflated(contents, z, zn)) {
+            if (hpdf_ok(rs)) tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Print: K100 overprints (/OP /op true, /OPM 1) from here to the
@@ -1266,7 +1283,7 @@ static bool draw_page(rstate *rs, size_t index, size_t *near_pages) {
                         "page %zu: text 「%s」 is %.1f mm from the trim edge; keep text %.0f mm inside the trim",
                         index + 1, near.text, near.dist / MM, SAFE / MM);
     if (rs->print && rs->marks && !(draw_marks(rs, page, pg) && draw_slug(rs, page, pg, index))) return false;
-    return put_content(rs, page);
+    return put_content(rs, index);
 }
 
 /* The document-wide preflight findings, after the last page. */
@@ -1381,6 +1398,10 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     if (!order_pages(&rs) || !find_placements(&rs) || !setup_pages(&rs)) goto fail;
     if (!rs.print) rs.tags = tb_tagger_new(ctx, rs.pdf, pages, &rs.ops); /* web PDFs are tagged (PDF/UA) */
     declare_fonts(&rs);
+    if (!(rs.zq = tb_zqueue_new(rs.npg, level))) {
+        tb_error(ctx, rs.file, 0, 0, "out of memory");
+        goto fail;
+    }
     size_t near_pages = 0;
     for (size_t i = 0; i < rs.npg; i++) {
         rs.doing = "drawing a page";
@@ -1395,6 +1416,8 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     if (rs.tags && !tb_tagger_finish(rs.tags)) goto fail;
     rs.doing = "embedding fonts";
     if (!tb_pdffonts_finish(rs.fonts) || !hpdf_ok(&rs)) goto fail;
+    rs.doing = "compressing the pages";
+    if (!write_contents(&rs)) goto fail;
     if (tb_diags_count(ctx->diags, TB_ERROR) > nerr) goto fail; /* a preflight error */
     rs.doing = "saving";
     /* PDF/X-1a:2001 is PDF 1.3 and PDF/X-4 PDF 1.6; the web file uses /Lang,
@@ -1418,6 +1441,7 @@ fail:
     tb_pdffonts_free(rs.fonts);
     tb_images_free(rs.images);
     tb_tagger_free(rs.tags);
+    tb_zqueue_free(rs.zq);
     pdfbuf_free(&rs.ops);
     free(rs.placed);
     free(rs.seen);
