@@ -1115,6 +1115,9 @@ static uint64_t lkey(const tb_shaped *sp, const tb_break_opts *o) {
     const tb_para *p = sp->para;
     for (uint32_t i = 0; i < p->len; i++) h = (h ^ (unsigned char)p->text[i]) * 0x100000001b3ULL;
     h = (h ^ p->nspans) * 0x100000001b3ULL;
+    /* where it comes from: copies of one text (a repeated notice) differ
+       there and would otherwise share a probe chain */
+    if (p->nspans) h = (h ^ (uint64_t)(uint32_t)p->spans[0].line << 20 ^ (uint32_t)p->spans[0].col) * 0x100000001b3ULL;
     h = (h ^ p->nruby) * 0x100000001b3ULL;
     h = (h ^ (uint64_t)lroundf(o->measure * 64)) * 0x100000001b3ULL;
     h = (h ^ (uint64_t)o->align) * 0x100000001b3ULL;

@@ -189,6 +189,15 @@ static size_t id_hash(const char *id) {
     return (size_t)h;
 }
 
+/* The page ID was recorded on, or -1. */
+static int find_id(const pg *p, const char *id) {
+    if (!p->nidslot) return -1;
+    size_t mask = p->nidslot - 1;
+    for (size_t i = id_hash(id) & mask; p->idslot[i]; i = (i + 1) & mask)
+        if (!strcmp(p->ids[p->idslot[i] - 1], id)) return p->idpages[p->idslot[i] - 1];
+    return -1;
+}
+
 /* The page an id first appears on: kept once, the first time. */
 static void record_id(pg *p, const char *id) {
     if (!id) return;
@@ -1130,10 +1139,8 @@ tb_pages *tb_paginate(tb_ctx *ctx, tb_arena *a, const tb_lined_doc *doc, tb_page
                 const char *id = it->u.link.uri;
                 it->u.link.uri = NULL;
                 it->u.link.page = 0;
-                for (size_t k = 0; k < p.nids; k++)
-                    if (!strcmp(p.ids[k], id)) it->u.link.page = p.idpages[k];
-                for (size_t k = 0; k < p.out->n_outline; k++)
-                    (void)k;
+                int pg = find_id(&p, id);
+                if (pg >= 0) it->u.link.page = pg;
             }
     map->ids = p.ids;
     map->pages = p.idpages;
