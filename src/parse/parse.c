@@ -236,12 +236,14 @@ tb_parser *tb_parser_new(tb_ctx *ctx) {
     xmlRelaxNGSetParserStructuredErrors(pc, (xmlStructuredErrorFunc)on_xml_error, p);
     p->schema = xmlRelaxNGParse(pc);
     xmlRelaxNGFreeParserCtxt(pc);
-    free(path);
     p->file = NULL;
     if (!p->schema) {
+        tb_error(ctx, path, 0, 0, "the guide schema cannot be compiled");
+        free(path);
         free(p);
         return NULL;
     }
+    free(path);
     return p;
 }
 

@@ -327,6 +327,19 @@ comp=$(bash -c 'source share/bash-completion/completions/tebiki
 if [ "$comp" = "--variant --verbose|web print|watch|" ]; then ok docs/bash-completion
 else fail docs/bash-completion "got '$comp'"; fi
 
+# ---- a broken installation: a schema that does not compile -----------------
+# (exit 3: the installation is at fault, not the guide; no output)
+B=$TMP/broken
+mkdir -p "$B"
+cp -r schema layouts fonts "$B/"
+echo "<unclosed" >> "$B/schema/guide.rng"
+cp content/soudan-flyer/ja.xml "$B/g.xml"
+(cd "$B" && "$TEBIKI" build -q -o out.pdf g.xml) > "$TMP/broken.txt" 2>&1
+rc=$?
+if [ $rc = 3 ] && grep -q 'guide.rng.*error: the guide schema cannot be compiled' "$TMP/broken.txt" && [ ! -e "$B/out.pdf" ]; then
+    ok install/broken-schema
+else fail install/broken-schema "exit $rc: $(oneline "$TMP/broken.txt")"; fi
+
 # ---- the benchmark harness (make bench runs it in full) ---------------------
 if [ -x build/bench/runone ] || make --no-print-directory build/bench/runone > "$TMP/bench.txt" 2>&1; then
     mkdir -p "$TMP/lb"
