@@ -95,6 +95,13 @@ __attribute__((unused)) static int t_done(void) { return t_failed ? 1 : 0; }
 /* With base/diag.h included first: the diagnostics as text, one a line,
 ** "LINE:COL: error: message" (without the file, which is a temp path),
 ** in the order they were added.  Returns a static buffer. */
+/* Remove a temporary folder made by a test (rm -rf). */
+__attribute__((unused)) static void t_remove_dir(const char *dir) {
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+}
+
 #ifdef TB_DIAG_H
 __attribute__((unused)) static const char *t_diags_text(const tb_diags *d) {
     static char buf[8192];

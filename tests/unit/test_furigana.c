@@ -288,8 +288,6 @@ int main(void) {
     tb_furigana_free(fg);
     tb_parser_free(parser);
     tb_ctx_free(ctx);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    t_remove_dir(dir);
     return t_done();
 }

@@ -140,8 +140,6 @@ int main(void) {
     lengths();
     colors();
     files();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    t_remove_dir(dir);
     return t_done();
 }

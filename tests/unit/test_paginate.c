@@ -229,8 +229,6 @@ int main(void) {
     tb_shaper_free(sh);
     tb_parser_free(parser);
     tb_ctx_free(ctx);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
+    t_remove_dir(dir);
     return t_done();
 }
