@@ -4,6 +4,7 @@
 #include "diag.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,15 +38,21 @@ void tb_diags_free(tb_diags *d) {
     free(d);
 }
 
+/* Room for one more entry; false when out of memory (the ones we have
+** are kept). */
+static bool room(tb_diags *d) {
+    if (d->n < d->cap) return true;
+    size_t cap = d->cap ? d->cap * 2 : 16;
+    tb_diag *v = realloc(d->v, cap * sizeof *v);
+    if (!v) return false;
+    d->v = v;
+    d->cap = cap;
+    return true;
+}
+
 static void add(tb_diags *d, tb_severity sev, const char *kind, const char *file, int line, int col,
                 const char *fmt, va_list ap) {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 16;
-        tb_diag *v = realloc(d->v, cap * sizeof *v);
-        if (!v) return; /* keep the ones we have */
-        d->v = v;
-        d->cap = cap;
-    }
+    if (!room(d)) return;
     va_list ap2;
     va_copy(ap2, ap);
     int len = vsnprintf(NULL, 0, fmt, ap);
@@ -82,13 +89,7 @@ void tb_diags_add_kind(tb_diags *d, tb_severity sev, const char *kind, const cha
 }
 
 void tb_diags_push(tb_diags *d, const tb_diag *e) {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 16;
-        tb_diag *v = realloc(d->v, cap * sizeof *v);
-        if (!v) return;
-        d->v = v;
-        d->cap = cap;
-    }
+    if (!room(d)) return;
     char *file = strdup(e->file ? e->file : "tebiki"), *msg = strdup(e->msg ? e->msg : "");
     if (!file || !msg) {
         free(file);
