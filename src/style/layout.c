@@ -196,6 +196,19 @@ static bool get_color(reader *r, const char *name, tb_color *out) {
     return true;
 }
 
+/* An attribute with two keywords: OFF (the default) or ON. */
+static void get_choice(reader *r, const char *name, const char *off, const char *on, bool *out) {
+    const char *v = attr(r, name);
+    if (!v) return;
+    if (!strcmp(v, on)) *out = true;
+    else if (!strcmp(v, off)) *out = false;
+    else {
+        char want[96];
+        snprintf(want, sizeof want, "say %s or %s", off, on);
+        bad(r, name, v, want);
+    }
+}
+
 static bool get_bool(reader *r, const char *name, bool *out) {
     const char *v = attr(r, name);
     if (!v) return false;
@@ -262,26 +275,10 @@ static void read_page(reader *r) {
     if (b) l->saddle = !strcmp(b, "saddle");
     get_bool(r, "facing", &l->facing);
     get_bool(r, "hang-punctuation", &l->hang_punct);
-    const char *fs = attr(r, "furigana-style");
-    if (fs) {
-        if (!strcmp(fs, "parentheses")) l->furigana_parens = true;
-        else if (strcmp(fs, "ruby")) bad(r, "furigana-style", fs, "say ruby or parentheses");
-    }
-    const char *rb = attr(r, "ruby");
-    if (rb) {
-        if (!strcmp(rb, "jukugo")) l->ruby_jukugo = true;
-        else if (strcmp(rb, "mono")) bad(r, "ruby", rb, "say mono or jukugo");
-    }
-    const char *rs = attr(r, "ruby-space");
-    if (rs) {
-        if (!strcmp(rs, "reserve")) l->ruby_reserve = true;
-        else if (strcmp(rs, "grow")) bad(r, "ruby-space", rs, "say grow or reserve");
-    }
-    const char *wm = attr(r, "writing-mode");
-    if (wm) {
-        if (!strcmp(wm, "vertical-rl")) l->vertical = true;
-        else if (strcmp(wm, "horizontal-tb")) bad(r, "writing-mode", wm, "say horizontal-tb or vertical-rl");
-    }
+    get_choice(r, "furigana-style", "ruby", "parentheses", &l->furigana_parens);
+    get_choice(r, "ruby", "mono", "jukugo", &l->ruby_jukugo);
+    get_choice(r, "ruby-space", "grow", "reserve", &l->ruby_reserve);
+    get_choice(r, "writing-mode", "horizontal-tb", "vertical-rl", &l->vertical);
     /* print variant (read by render) */
     l->page_line = r->line;
     const char *x = attr(r, "pdfx");
