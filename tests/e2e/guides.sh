@@ -36,20 +36,8 @@ if [ "$MODE" = full ] && [ ! -x "$PDFCHECK" ]; then
     have_checker=0
 fi
 
-# Run the checker; each of its check lines becomes a test of ours.
-pdfcheck() { # ID PDF ARGS...
-    local id=$1 pdf=$2 l rest n=0
-    shift 2
-    "$PDFCHECK" "$@" "$pdf" > "$TMP/check.txt" 2>&1
-    local rc=$?
-    while IFS= read -r l; do
-        case $l in
-            "ok   "*) rest=${l#ok   }; n=$((n + 1)); ok "$id/${rest%%:*}" ;;
-            "FAIL "*) rest=${l#FAIL }; n=$((n + 1)); fail "$id/${rest%%:*}" "${rest#*: }" ;;
-        esac
-    done < "$TMP/check.txt"
-    [ $n -gt 0 ] || fail "$id" "pdfcheck printed no checks (exit $rc): $(head -c 300 "$TMP/check.txt")"
-}
+# Run the checker; each of its check lines becomes a test of ours (pdfcheck.sh).
+. tests/e2e/pdfcheck.sh # (the working folder is the repository)
 
 guides=$(ls content/*/*.xml 2>/dev/null)
 [ -n "$guides" ] || fail e2e/guides "no guide in content/"

@@ -125,19 +125,7 @@ fi
 # ---- every guide, both variants -------------------------------------------
 have_checker=1
 [ -x "$PDFCHECK" ] || { fail print/pdfcheck "the checker is not at $PDFCHECK (set PDFCHECK=)"; have_checker=0; }
-pdfcheck() { # ID PDF ARGS...
-    local id=$1 pdf=$2 l rest n=0
-    shift 2
-    "$PDFCHECK" "$@" "$pdf" > "$TMP/check.txt" 2>&1
-    local rc=$?
-    while IFS= read -r l; do
-        case $l in
-            "ok   "*) rest=${l#ok   }; n=$((n + 1)); ok "$id/${rest%%:*}" ;;
-            "FAIL "*) rest=${l#FAIL }; n=$((n + 1)); fail "$id/${rest%%:*}" "${rest#*: }" ;;
-        esac
-    done < "$TMP/check.txt"
-    [ $n -gt 0 ] || fail "$id" "pdfcheck printed no checks (exit $rc): $(oneline "$TMP/check.txt")"
-}
+. tests/e2e/pdfcheck.sh # (the working folder is the repository)
 
 for g in content/*/*.xml; do
     name=$(basename "$(dirname "$g")").$(basename "$g" .xml)
