@@ -95,6 +95,23 @@ __attribute__((unused)) static int t_done(void) { return t_failed ? 1 : 0; }
 /* With base/diag.h included first: the diagnostics as text, one a line,
 ** "LINE:COL: error: message" (without the file, which is a temp path),
 ** in the order they were added.  Returns a static buffer. */
+#ifdef TB_STYLE_H
+/* A paragraph of TEXT in one span: font role ROLE at 10 pt, language LANG,
+** from test.xml at LINE:COL (in the arena A). */
+__attribute__((unused)) static tb_para *t_para(tb_arena *a, const char *text, const char *role, const char *lang,
+                                               int line, int col) {
+    tb_para *p = TB_NEW(a, tb_para);
+    p->text = tb_arena_strdup(a, text);
+    p->len = (uint32_t)strlen(text);
+    p->lang = lang;
+    p->file = "test.xml";
+    p->spans = TB_NEW(a, tb_span);
+    p->nspans = 1;
+    p->spans[0] = (tb_span){.start = 0, .end = p->len, .font = role, .size = 10, .lang = lang, .line = line, .col = col};
+    return p;
+}
+#endif
+
 /* Remove a temporary folder made by a test (rm -rf). */
 __attribute__((unused)) static void t_remove_dir(const char *dir) {
     char cmd[4200];

@@ -24,17 +24,7 @@ static tb_ctx *ctx;
 static tb_shaper *sh;
 static tb_breaker *br;
 
-static tb_para *para(tb_arena *a, const char *text) {
-    tb_para *p = TB_NEW(a, tb_para);
-    p->text = tb_arena_strdup(a, text);
-    p->len = (uint32_t)strlen(text);
-    p->lang = "ja";
-    p->file = "test.xml";
-    p->spans = TB_NEW(a, tb_span);
-    p->nspans = 1;
-    p->spans[0] = (tb_span){.start = 0, .end = p->len, .font = "body", .size = 10, .lang = "ja", .line = 1, .col = 1};
-    return p;
-}
+static tb_para *para(tb_arena *a, const char *text) { return t_para(a, text, "body", "ja", 1, 1); }
 
 static tb_lines *set(tb_arena *a, const char *text, float measure, float indent, tb_align align) {
     tb_shaped *s = tb_shape_para(sh, a, para(a, text));

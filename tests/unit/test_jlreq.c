@@ -24,15 +24,8 @@ static tb_breaker *br;
 
 /* A paragraph of TEXT; ruby as "base|reading" pairs given apart. */
 static tb_para *para(tb_arena *a, const char *text, bool vertical) {
-    tb_para *p = TB_NEW(a, tb_para);
-    p->text = tb_arena_strdup(a, text);
-    p->len = (uint32_t)strlen(text);
-    p->lang = "ja";
-    p->file = "test.xml";
+    tb_para *p = t_para(a, text, "body", "ja", 1, 1);
     p->vertical = vertical;
-    p->spans = TB_NEW(a, tb_span);
-    p->nspans = 1;
-    p->spans[0] = (tb_span){.start = 0, .end = p->len, .font = "body", .size = 10, .lang = "ja", .line = 1, .col = 1};
     return p;
 }
 

@@ -20,14 +20,8 @@ static tb_shaper *sh;
 static tb_breaker *br;
 
 static tb_lines *set(tb_arena *a, const char *text, const char *lang, float measure) {
-    tb_para *p = TB_NEW(a, tb_para);
-    p->text = tb_arena_strdup(a, text);
-    p->len = (uint32_t)strlen(text);
-    p->lang = lang;
-    p->file = "test.xml";
-    p->spans = TB_NEW(a, tb_span);
-    p->nspans = 1;
-    p->spans[0] = (tb_span){.start = 0, .end = p->len, .font = "body", .size = 10, .lang = lang, .st = -1};
+    tb_para *p = t_para(a, text, "body", lang, 0, 0);
+    p->spans[0].st = -1;
     tb_shaped *s = tb_shape_para(sh, a, p);
     tb_break_opts o = {.measure = measure, .align = TB_ALIGN_JUSTIFY};
     return tb_break_para(br, a, s, &o);

@@ -16,15 +16,7 @@
 
 /* A paragraph of TEXT in one span: role ROLE, size 10 pt, language LANG. */
 static tb_para *para(tb_arena *a, const char *text, const char *role, const char *lang) {
-    tb_para *p = TB_NEW(a, tb_para);
-    p->text = tb_arena_strdup(a, text);
-    p->len = (uint32_t)strlen(text);
-    p->lang = lang;
-    p->file = "test.xml";
-    p->spans = TB_NEW(a, tb_span);
-    p->nspans = 1;
-    p->spans[0] = (tb_span){.start = 0, .end = p->len, .font = role, .size = 10, .lang = lang, .line = 3, .col = 5};
-    return p;
+    return t_para(a, text, role, lang, 3, 5);
 }
 
 static bool all_runs_face(const tb_shaped *s, const char *id) {
