@@ -112,6 +112,15 @@ __attribute__((unused)) static tb_para *t_para(tb_arena *a, const char *text, co
 }
 #endif
 
+/* Make a temporary folder $TMPDIR/tebiki-test-NAME-XXXXXX into DIR (CAP
+** bytes); false (with the reason on stderr) when it cannot be made. */
+__attribute__((unused)) static bool t_make_dir(char *dir, size_t cap, const char *name) {
+    snprintf(dir, cap, "%s/tebiki-test-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", name);
+    if (mkdtemp(dir)) return true;
+    perror("mkdtemp");
+    return false;
+}
+
 /* Remove a temporary folder made by a test (rm -rf). */
 __attribute__((unused)) static void t_remove_dir(const char *dir) {
     char cmd[4200];

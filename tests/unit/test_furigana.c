@@ -258,11 +258,7 @@ static void phrases(tb_arena *a) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "%s/tebiki-test-furigana-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    if (!t_make_dir(dir, sizeof dir, "furigana")) return 2;
     ctx = tb_ctx_new();
     ctx->share_dir = NULL;
     parser = tb_parser_new(ctx);

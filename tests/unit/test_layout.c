@@ -132,11 +132,7 @@ static void files(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "%s/tebiki-test-layout-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    if (!t_make_dir(dir, sizeof dir, "layout")) return 2;
     lengths();
     colors();
     files();

@@ -284,11 +284,7 @@ static void limits(void) {
 }
 
 int main(void) {
-    snprintf(dir, sizeof dir, "%s/tebiki-test-parse-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(dir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    if (!t_make_dir(dir, sizeof dir, "parse")) return 2;
     ctx = tb_ctx_new();
     ctx->share_dir = NULL;
     parser = tb_parser_new(ctx);
