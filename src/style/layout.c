@@ -56,6 +56,15 @@ bool tb_len_parse(const char *s, tb_len *out) {
     return true;
 }
 
+/* A colour given in RGB alone: a naive CMYK for print (no profile). */
+static void naive_cmyk(tb_color *c) {
+    float k = 1 - fmaxf(c->r, fmaxf(c->g, c->b));
+    c->k = k;
+    c->c = k < 1 ? (1 - c->r - k) / (1 - k) : 0;
+    c->m = k < 1 ? (1 - c->g - k) / (1 - k) : 0;
+    c->y = k < 1 ? (1 - c->b - k) / (1 - k) : 0;
+}
+
 static bool parse_nums(const char *s, float *v, int n) {
     for (int i = 0; i < n; i++) {
         char *end;
@@ -97,13 +106,7 @@ bool tb_color_parse(const char *s, tb_color *out) {
             c.g = (float)((v >> 8) & 255) / 255;
             c.b = (float)(v & 255) / 255;
             c.has_rgb = true;
-            if (!any) {
-                float k = 1 - fmaxf(c.r, fmaxf(c.g, c.b));
-                c.k = k;
-                c.c = k < 1 ? (1 - c.r - k) / (1 - k) : 0;
-                c.m = k < 1 ? (1 - c.g - k) / (1 - k) : 0;
-                c.y = k < 1 ? (1 - c.b - k) / (1 - k) : 0;
-            }
+            if (!any) naive_cmyk(&c);
             any = true;
             s += 7;
             continue;
@@ -113,13 +116,7 @@ bool tb_color_parse(const char *s, tb_color *out) {
                 if (v[i] < 0 || v[i] > 255) return false;
             c.r = v[0] / 255; c.g = v[1] / 255; c.b = v[2] / 255;
             c.has_rgb = true;
-            if (!any) { /* RGB only: a naive CMYK for print */
-                float k = 1 - fmaxf(c.r, fmaxf(c.g, c.b));
-                c.k = k;
-                c.c = k < 1 ? (1 - c.r - k) / (1 - k) : 0;
-                c.m = k < 1 ? (1 - c.g - k) / (1 - k) : 0;
-                c.y = k < 1 ? (1 - c.b - k) / (1 - k) : 0;
-            }
+            if (!any) naive_cmyk(&c); /* RGB only */
             any = true;
         } else {
             return false;
