@@ -125,7 +125,7 @@ out/index.html out/guides.json &: $(PDFS) $(PRINTS) $(HTMLS) $(THUMBS) $(GUIDES)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=build/test/%)
 ASAN_CC   ?= $(CC)
-ASAN_FLAGS := $(CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+ASAN_FLAGS = $(CFLAGS) -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=undefined
 ASAN_OBJ  := $(SRC:src/%.c=build/asan/%.o)
 ASAN_LIBOBJ := $(filter-out build/asan/main.o,$(ASAN_OBJ))
@@ -202,7 +202,7 @@ build/bench/runone: bench/runone.c
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 300
 FUZZ_ARGS    ?=
-FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -std=c17 -Wall -Wextra \
                 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\" \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
