@@ -18,8 +18,6 @@
 #include "pdffont.h"
 #include <hb-subset.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <hpdf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,15 +80,12 @@ typedef struct subset_job {
     unsigned len;            /* bytes of the program */
     unsigned char *z;        /* owned: deflated; NULL when it failed */
     size_t zn;
-    atomic_bool taken;       /* a thread has claimed the job */
     struct subset_job *next;
 } subset_job;
 
 struct tb_pdffonts {
     subset_job *jobs;    /* owned: declared faces, in declaration order */
-    pthread_t worker;
-    bool started;        /* the worker runs (or ran) and must be joined */
-    bool joined;
+    tb_workq *q;         /* (borrowed) where the jobs went; NULL: none did */
     tb_ctx *ctx;         /* borrowed */
     HPDF_Doc pdf;        /* borrowed */
     const char *file;    /* borrowed: diagnostics name */
@@ -136,8 +131,6 @@ tb_pdffonts *tb_pdffonts_new(tb_ctx *ctx, HPDF_Doc pdf, const char *file) {
 
 void tb_pdffonts_set_level(tb_pdffonts *s, int level) { s->level = level; }
 
-static void run_jobs(subset_job *first);
-
 static void job_clear(subset_job *j) {
     hb_blob_destroy(j->blob);
     hb_face_destroy(j->sub);
@@ -149,17 +142,9 @@ static void job_clear(subset_job *j) {
     j->z = NULL;
 }
 
-static void join_worker(tb_pdffonts *s) {
-    if (s->started && !s->joined) {
-        run_jobs(s->jobs); /* help with those the worker has not begun */
-        pthread_join(s->worker, NULL);
-    }
-    s->joined = true;
-}
 
 void tb_pdffonts_free(tb_pdffonts *s) {
-    if (!s) return;
-    join_worker(s);
+    if (!s) return; /* (render has waited for its work queue) */
     for (subset_job *j = s->jobs, *nx; j; j = nx) {
         nx = j->next;
         job_clear(j);
@@ -263,6 +248,13 @@ static void copy_cstr(char *dst, size_t cap, const char *src) {
     dst[n] = 0;
 }
 
+/* A CFF font whose glyphs are named by CID (CJK OpenType fonts), not by
+** glyph name. */
+static bool cid_keyed(FT_Face ft) {
+    FT_Bool cid = 0;
+    return FT_Get_CID_Is_Internally_CID_Keyed(ft, &cid) == 0 && cid;
+}
+
 tb_pdffont *tb_pdffonts_get(tb_pdffonts *s, tb_face *face) {
     for (tb_pdffont *f = s->first; f; f = f->next)
         if (f->face == face) return f;
@@ -292,7 +284,6 @@ tb_pdffont *tb_pdffonts_get(tb_pdffonts *s, tb_face *face) {
     copy_cstr(f->registry, sizeof f->registry, "Adobe");
     copy_cstr(f->ordering, sizeof f->ordering, "Identity");
     if (f->cff) {
-        FT_Bool cid = 0;
         const char *reg = NULL, *ord = NULL;
         FT_Int sup = 0;
         if (!f->ft) {
@@ -301,7 +292,7 @@ tb_pdffont *tb_pdffonts_get(tb_pdffonts *s, tb_face *face) {
             free(f);
             return NULL;
         }
-        f->cid_keyed = FT_Get_CID_Is_Internally_CID_Keyed(f->ft, &cid) == 0 && cid;
+        f->cid_keyed = cid_keyed(f->ft);
         if (f->cid_keyed && FT_Get_CID_Registry_Ordering_Supplement(f->ft, &reg, &ord, &sup) == 0) {
             copy_cstr(f->registry, sizeof f->registry, reg);
             copy_cstr(f->ordering, sizeof f->ordering, ord);
@@ -705,16 +696,7 @@ static bool make_subset(subset_job *j) {
     return j->z != NULL;
 }
 
-/* Do the jobs from FIRST on that no other thread has claimed. */
-static void run_jobs(subset_job *first) {
-    for (subset_job *j = first; j; j = j->next)
-        if (!atomic_exchange(&j->taken, true)) make_subset(j);
-}
-
-static void *worker_main(void *arg) {
-    run_jobs(arg);
-    return NULL;
-}
+static void subset_job_run(void *arg) { make_subset(arg); }
 
 /* The job F can use: the worker's, when it subset exactly F's glyphs with
 ** F's vertical tables; else one computed now into TMP.  NULL on failure
@@ -839,7 +821,7 @@ done:
 
 void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
                          size_t stride) {
-    if (s->started || s->finished || !face) return;
+    if (s->q || s->finished || !face) return;
     subset_job *j = s->jobs, **tail = &s->jobs;
     for (; j; tail = &j->next, j = j->next)
         if (j->face == face) break;
@@ -849,12 +831,11 @@ void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uin
         j->cff = tb_face_is_cff(face);
         if (j->cff) {
             FT_Face ft = tb_face_ft(face);
-            FT_Bool cid = 0;
             if (!ft) {
                 free(j);
                 return;
             }
-            j->retain = !(FT_Get_CID_Is_Internally_CID_Keyed(ft, &cid) == 0 && cid);
+            j->retain = !cid_keyed(ft); /* as subset_for decides for the font */
         }
         j->hbf = subset_source(face);
         j->level = s->level;
@@ -866,8 +847,8 @@ void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uin
     for (size_t i = 0; i < n; i++) hb_set_add(j->gids, *(const uint32_t *)(const void *)((const char *)gids + i * stride));
 }
 
-void tb_pdffonts_start(tb_pdffonts *s) {
-    if (s->started || s->finished || !s->jobs) return;
+void tb_pdffonts_start(tb_pdffonts *s, tb_workq *q) {
+    if (s->q || s->finished || !s->jobs || !q) return;
     for (subset_job *j = s->jobs; j; j = j->next)
         if (!hb_set_allocation_successful(j->gids)) return; /* finish does it */
     /* the most glyphs first (stable): the worker starts on the longest job
@@ -881,7 +862,8 @@ void tb_pdffonts_start(tb_pdffonts *s) {
         *at = j;
     }
     s->jobs = sorted;
-    s->started = pthread_create(&s->worker, NULL, worker_main, s->jobs) == 0;
+    s->q = q;
+    for (subset_job *j = s->jobs; j; j = j->next) tb_workq_add(q, subset_job_run, j);
 }
 
 bool tb_pdffonts_finish(tb_pdffonts *s) {
@@ -890,7 +872,7 @@ bool tb_pdffonts_finish(tb_pdffonts *s) {
         return false;
     }
     s->finished = true;
-    join_worker(s);
+    tb_workq_wait(s->q); /* the subsets */
     for (tb_pdffont *f = s->first; f; f = f->next)
         if (!finish_font(f)) return false;
     return true;

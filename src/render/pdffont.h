@@ -31,6 +31,7 @@
 #include <hpdf.h>
 #include "../base/ctx.h"
 #include "../font/font.h"
+#include "workq.h"
 
 typedef struct tb_pdffonts tb_pdffonts; /* the fonts of one document */
 typedef struct tb_pdffont tb_pdffont;   /* one face in it; owned by the set */
@@ -77,13 +78,15 @@ bool tb_pdffonts_finish(tb_pdffonts *set);
 
 /* Subsetting ahead, on a second core.  Before the first page is drawn,
 ** declare every glyph a face will be drawn with (GIDS: N glyph ids, STRIDE
-** bytes apart) and whether any run sets it vertically; then start.  A
-** worker thread subsets and deflates the declared faces while the pages
-** are drawn; finish waits for it and uses each subset whose glyphs are
-** exactly the glyphs used (else subsets again), so the file is the same
-** either way.  Declaring is optional; so is starting. */
+** bytes apart) and whether any run sets it vertically; then start: each
+** declared face's subset and deflate become a job on Q (the most glyphs
+** first), done while the pages are drawn.  Finish waits for Q and uses
+** each subset whose glyphs are exactly the glyphs used (else subsets
+** again), so the file is the same either way.  Declaring is optional; so
+** is starting.  Q must outlive the jobs: wait for it (or free it) before
+** tb_pdffonts_free. */
 void tb_pdffonts_declare(tb_pdffonts *set, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
                          size_t stride);
-void tb_pdffonts_start(tb_pdffonts *set);
+void tb_pdffonts_start(tb_pdffonts *set, tb_workq *q);
 
 #endif

@@ -38,17 +38,4 @@ bool tb_pdfstream_put_deflated(HPDF_Dict d, const void *z, size_t n);
 /* Write DATA into D as it is, with no filter (an XMP packet). */
 bool tb_pdfstream_plain(HPDF_Dict d, const void *data, size_t n);
 
-/* Deflating on a second core: a queue of N numbered buffers (the pages'
-** content) that a worker thread deflates while the caller goes on.  Put
-** hands over a malloc'd buffer (the queue frees it); finish waits, doing
-** what the worker has not begun; get returns a result (owned by the
-** queue).  Without a thread (none could be started) put deflates at once.
-** Only the calling thread may touch libharu: it writes the results. */
-typedef struct tb_zqueue tb_zqueue;
-tb_zqueue *tb_zqueue_new(size_t n, int level);
-void tb_zqueue_put(tb_zqueue *q, size_t i, void *data, size_t len);
-bool tb_zqueue_finish(tb_zqueue *q); /* false: out of memory */
-const unsigned char *tb_zqueue_get(const tb_zqueue *q, size_t i, size_t *zn);
-void tb_zqueue_free(tb_zqueue *q);    /* waits for the worker; accepts NULL */
-
 #endif

@@ -109,7 +109,8 @@ typedef struct rstate {
     float margin;                 /* pt: media beyond the trim on each side */
     float bleed;                  /* pt: print only */
     pdfbuf ops;                   /* owned: the current page's operators */
-    tb_zqueue *zq;                /* owned: the pages' operators being deflated */
+    tb_workq *wq;                 /* owned: subsets and page contents on the second core */
+    struct content *contents;     /* owned: one per sheet, deflated by a job */
     int level;                    /* deflate level of streams (pdfstream.h) */
     tb_images *images;            /* owned: each file loaded once */
     placed *placed;               /* owned array */
@@ -302,29 +303,41 @@ static void op(rstate *rs, int decimals, size_t n, const double *v, const char *
 
 /* ---- raw content ---------------------------------------------------- */
 
-/* The page's operators go to the deflating queue (a second core); they
-** become the page's content stream at the end (write_contents): libharu
-** neither sees nor compresses them (pdfstream.h). */
+/* A page's operators, deflated on the second core while the next page is
+** drawn; they become its content stream at the end (write_contents), and
+** libharu neither sees nor compresses them (pdfstream.h). */
+struct content {
+    pdfbuf raw;            /* owned until deflated */
+    int level;
+    unsigned char *z;      /* owned: the result; NULL when out of memory */
+    size_t zn;
+};
+
+static void deflate_content(void *arg) {
+    struct content *c = arg;
+    c->z = tb_deflate(c->raw.p, c->raw.n, c->level, &c->zn);
+    pdfbuf_free(&c->raw);
+}
+
 static bool put_content(rstate *rs, size_t index) {
     if (!pdfbuf_ok(&rs->ops)) {
         tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
         return false;
     }
-    tb_zqueue_put(rs->zq, index, rs->ops.p, rs->ops.n);
+    struct content *c = &rs->contents[index];
+    c->raw = rs->ops;
+    c->level = rs->level;
     rs->ops = (pdfbuf){0};
+    tb_workq_add(rs->wq, deflate_content, c);
     return true;
 }
 
+/* After tb_workq_wait: the pages' content streams. */
 static bool write_contents(rstate *rs) {
-    if (!tb_zqueue_finish(rs->zq)) {
-        tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
-        return false;
-    }
     for (size_t i = 0; i < rs->npg; i++) {
-        size_t zn;
-        const unsigned char *z = tb_zqueue_get(rs->zq, i, &zn);
-        HPDF_Dict contents = ((HPDF_PageAttr)rs->hp[i]->attr)->contents;
-        if (!z || !tb_pdfstream_put_deflated(contents, z, zn)) {
+        const struct content *c = &rs->contents[i];
+        HPDF_Dict d = ((HPDF_PageAttr)rs->hp[i]->attr)->contents;
+        if (!c->z || !tb_pdfstream_put_deflated(d, c->z, c->zn)) {
             if (hpdf_ok(rs)) tb_error(rs->ctx, rs->file, 0, 0, "out of memory");
             return false;
         }
@@ -1252,7 +1265,7 @@ static void declare_fonts(rstate *rs) {
             free((void *)run.glyphs);
         }
     }
-    tb_pdffonts_start(rs->fonts);
+    tb_pdffonts_start(rs->fonts, rs->wq);
 }
 
 enum { MAX_NEAR_WARNINGS = 8 };
@@ -1397,11 +1410,11 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     rs.doing = "creating pages";
     if (!order_pages(&rs) || !find_placements(&rs) || !setup_pages(&rs)) goto fail;
     if (!rs.print) rs.tags = tb_tagger_new(ctx, rs.pdf, pages, &rs.ops); /* web PDFs are tagged (PDF/UA) */
-    declare_fonts(&rs);
-    if (!(rs.zq = tb_zqueue_new(rs.npg, level))) {
+    if (!(rs.wq = tb_workq_new()) || !(rs.contents = calloc(rs.npg ? rs.npg : 1, sizeof *rs.contents))) {
         tb_error(ctx, rs.file, 0, 0, "out of memory");
         goto fail;
     }
+    declare_fonts(&rs);
     size_t near_pages = 0;
     for (size_t i = 0; i < rs.npg; i++) {
         rs.doing = "drawing a page";
@@ -1417,6 +1430,7 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     rs.doing = "embedding fonts";
     if (!tb_pdffonts_finish(rs.fonts) || !hpdf_ok(&rs)) goto fail;
     rs.doing = "compressing the pages";
+    tb_workq_wait(rs.wq);
     if (!write_contents(&rs)) goto fail;
     if (tb_diags_count(ctx->diags, TB_ERROR) > nerr) goto fail; /* a preflight error */
     rs.doing = "saving";
@@ -1438,10 +1452,15 @@ fail:
         *out = NULL;
         *len = 0;
     }
+    tb_workq_free(rs.wq); /* its jobs point into the fonts and the contents */
+    for (size_t i = 0; rs.contents && i < rs.npg; i++) {
+        pdfbuf_free(&rs.contents[i].raw);
+        free(rs.contents[i].z);
+    }
+    free(rs.contents);
     tb_pdffonts_free(rs.fonts);
     tb_images_free(rs.images);
     tb_tagger_free(rs.tags);
-    tb_zqueue_free(rs.zq);
     pdfbuf_free(&rs.ops);
     free(rs.placed);
     free(rs.seen);
