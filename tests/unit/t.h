@@ -121,6 +121,21 @@ __attribute__((unused)) static bool t_make_dir(char *dir, size_t cap, const char
     return false;
 }
 
+/* Write TEXT to DIR/NAME; the path (a static buffer, valid until the next
+** call).  A test that cannot write its input stops (exit 2). */
+__attribute__((unused)) static const char *t_write_file(const char *dir, const char *name, const char *text) {
+    static char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
 /* Remove a temporary folder made by a test (rm -rf). */
 __attribute__((unused)) static void t_remove_dir(const char *dir) {
     char cmd[4200];

@@ -26,18 +26,7 @@ static tb_parser *parser;
 static tb_furigana *fg;        /* the system dictionary and kanjidic */
 static int last_rc;
 
-static const char *write_guide(const char *name, const char *text) {
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
+static const char *write_guide(const char *name, const char *text) { return t_write_file(dir, name, text); }
 
 static void dump(const tb_node *n, char *out, size_t cap, size_t *len) {
 #define PUT(s, l)                                                    \

@@ -19,18 +19,7 @@ static char dir[256];
 static tb_ctx *ctx;
 static tb_parser *parser;
 
-static const char *write_guide(const char *name, const char *text) {
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
+static const char *write_guide(const char *name, const char *text) { return t_write_file(dir, name, text); }
 
 /* A valid guide around BODY (blocks inside one section with id "s"). */
 static const char *guide_with(const char *name, const char *body) {
