@@ -32,5 +32,26 @@ void tb_mem_tune(void) {
     uintptr_t lo = ((uintptr_t)start + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
     uintptr_t hi = (uintptr_t)end & ~(uintptr_t)(HUGE - 1);
     if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#ifdef MADV_POPULATE_WRITE
+    /* the heap's head, below its first huge-page boundary, cannot have a
+       huge page: map its small pages now, in one call, rather than take a
+       fault on each first touch (~300 of them, 13 µs each on a VM) */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t head = ((uintptr_t)start + page - 1) & ~(page - 1);
+    if (page && hi > lo && lo > head) (void)madvise((void *)head, lo - head, MADV_POPULATE_WRITE);
+#endif
+#endif
+}
+
+void tb_mem_populate(const void *p, size_t n) {
+#if defined(__linux__) && defined(MADV_POPULATE_READ)
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    if (!p || !n || !page) return;
+    uintptr_t lo = (uintptr_t)p & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)p + n + page - 1) & ~(page - 1);
+    (void)madvise((void *)lo, hi - lo, MADV_POPULATE_READ); /* a hint: older kernels say EINVAL */
+#else
+    (void)p;
+    (void)n;
 #endif
 }

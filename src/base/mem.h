@@ -14,7 +14,14 @@
 */
 #ifndef TB_MEM_H
 #define TB_MEM_H
+#include <stddef.h>
 
 void tb_mem_tune(void);
+
+/* Map the pages of a read-only file mapping [P, P+N) now, in one system
+** call, instead of one fault at a time as they are first read (a fault
+** costs 25 µs on a VM; this ~0.03 ms per MB of page cache).  A hint:
+** nothing happens where the kernel cannot do it. */
+void tb_mem_populate(const void *p, size_t n);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "../base/mem.h"
 #include FT_TRUETYPE_TABLES_H
 
 struct tb_face {
@@ -260,6 +261,33 @@ size_t tb_fontcat_chain(tb_ctx *ctx, tb_fontcat *cat, const char *role, bool bol
     return n;
 }
 
+/* Map F's tables into memory now, all but the glyph data (outlines are
+** read glyph by glyph, by subsetting, on few of their pages): shaping and
+** metrics read cmap, GSUB, GPOS, hmtx, vmtx … all over, and each first
+** touch of a page of the file would be a fault of its own. */
+static void populate_tables(hb_face_t *face) {
+    static const hb_tag_t bulk[] = {HB_TAG('g', 'l', 'y', 'f'), HB_TAG('C', 'F', 'F', ' '), HB_TAG('C', 'F', 'F', '2'),
+                                    HB_TAG('S', 'V', 'G', ' '), HB_TAG('C', 'B', 'D', 'T'), HB_TAG('E', 'B', 'D', 'T'),
+                                    HB_TAG('s', 'b', 'i', 'x')};
+    hb_tag_t tags[64];
+    unsigned start = 0, n;
+    do {
+        n = sizeof tags / sizeof *tags;
+        hb_face_get_table_tags(face, start, &n, tags);
+        for (unsigned i = 0; i < n; i++) {
+            bool skip = false;
+            for (size_t k = 0; k < sizeof bulk / sizeof *bulk; k++) skip |= tags[i] == bulk[k];
+            if (skip) continue;
+            hb_blob_t *t = hb_face_reference_table(face, tags[i]);
+            unsigned len = 0;
+            const char *data = hb_blob_get_data(t, &len);
+            tb_mem_populate(data, len);
+            hb_blob_destroy(t);
+        }
+        start += n;
+    } while (n == sizeof tags / sizeof *tags);
+}
+
 bool tb_face_open(tb_ctx *ctx, tb_face *f) {
     if (f->tried) return f->ok;
     f->tried = true;
@@ -282,6 +310,7 @@ bool tb_face_open(tb_ctx *ctx, tb_face *f) {
         tb_error(ctx, cp, f->line, 1, "'%s' is not a usable font file", f->path);
         return false;
     }
+    populate_tables(f->hb_face);
     f->hb_font = hb_font_create(f->hb_face);
     f->ok = true;
     return true;

@@ -36,7 +36,10 @@ typedef struct entry {
     uint32_t ntext;      /* bytes of UTF-8; 0 = no ToUnicode entry */
     long w;              /* 1/1000000 em: horizontal advance */
     long w1y, vx, vy;    /* 1/1000000 em: vertical advance (negative) and
-                            the vertical origin seen from the horizontal */
+                            the vertical origin seen from the horizontal;
+                            read from the font only once a vertical run
+                            used the face (v_done) */
+    bool v_done;
 } entry;
 
 struct tb_pdffont {
@@ -355,6 +358,20 @@ static bool claim_cid(tb_pdffont *f, unsigned code) {
     return true;
 }
 
+/* E's vertical metrics, read once: the vertical origin of a glyph in a
+** font without VORG comes from its outline's extents, so horizontal-only
+** faces never ask (and never read their outlines here). */
+static void vertical_metrics(tb_pdffont *f, entry *e) {
+    if (e->v_done) return;
+    double k = 1000000.0 / f->upem; /* font units (the hb_font's scale is upem) to 1/1000000 em */
+    hb_position_t ox = 0, oy = 0;
+    hb_font_get_glyph_v_origin(f->hb, e->gid, &ox, &oy);
+    e->w1y = lround(hb_font_get_glyph_v_advance(f->hb, e->gid) * k);
+    e->vx = lround(ox * k);
+    e->vy = lround(oy * k);
+    e->v_done = true;
+}
+
 bool tb_pdffont_glyph(tb_pdffont *f, uint32_t gid, const char *text, size_t ntext,
                       tb_pdfglyph *out) {
     tb_pdffonts *s = f->set;
@@ -382,6 +399,7 @@ bool tb_pdffont_glyph(tb_pdffont *f, uint32_t gid, const char *text, size_t ntex
             } else if (e->ntext != ntext || (ntext && memcmp(entry_text(f, e), text, ntext))) {
                 continue;
             }
+            if (f->vertical) vertical_metrics(f, e);
             out->code = e->code;
             out->w = (float)e->w / 1000.0f;
             out->w1y = (float)e->w1y / 1000.0f;
@@ -431,13 +449,8 @@ bool tb_pdffont_glyph(tb_pdffont *f, uint32_t gid, const char *text, size_t ntex
     if (!pdfbuf_ok(&f->text)) goto oom;
     /* font units (the hb_font's scale is upem) to 1/1000000 em, rounded:
        the PDF's 1/1000 em with 3 decimals */
-    double k = 1000000.0 / f->upem;
-    hb_position_t ox = 0, oy = 0;
-    hb_font_get_glyph_v_origin(f->hb, gid, &ox, &oy);
-    e->w = lround(hb_font_get_glyph_h_advance(f->hb, gid) * k);
-    e->w1y = lround(hb_font_get_glyph_v_advance(f->hb, gid) * k);
-    e->vx = lround(ox * k);
-    e->vy = lround(oy * k);
+    e->w = lround(hb_font_get_glyph_h_advance(f->hb, gid) * (1000000.0 / f->upem));
+    if (f->vertical) vertical_metrics(f, e);
     size_t h = (size_t)hv & (f->nslot - 1);
     while (f->slot[h]) h = (h + 1) & (f->nslot - 1);
     f->slot[h] = (uint32_t)f->n + 1;
@@ -495,7 +508,7 @@ static bool write_w(HPDF_Dict cid, entry **sorted, size_t n) {
 }
 
 /* /W2: "c [w1y vx vy …]" for every code; /DW2 the usual [880 -1000]. */
-static bool write_w2(HPDF_Dict cid, entry **sorted, size_t n) {
+static bool write_w2(tb_pdffont *f, HPDF_Dict cid, entry **sorted, size_t n) {
     HPDF_Array dw2 = HPDF_Array_New(cid->mmgr);
     if (HPDF_Dict_Add(cid, "DW2", dw2) != HPDF_OK || HPDF_Array_AddNumber(dw2, 880) != HPDF_OK ||
         HPDF_Array_AddNumber(dw2, -1000) != HPDF_OK)
@@ -505,7 +518,8 @@ static bool write_w2(HPDF_Dict cid, entry **sorted, size_t n) {
     HPDF_Array run = NULL;
     unsigned prev = 0, len = 0;
     for (size_t i = 0; i < n; i++) {
-        const entry *e = sorted[i];
+        entry *e = sorted[i];
+        vertical_metrics(f, e); /* a glyph drawn only horizontally before the face went vertical */
         if (!run || e->code != prev + 1 || len >= 8000) {
             if (HPDF_Array_AddNumber(w2, e->code) != HPDF_OK) return false;
             run = HPDF_Array_New(cid->mmgr);
@@ -630,7 +644,10 @@ static hb_face_t *subset_source(tb_face *face) {
         return hb_face_reference(own);
     }
     size_t n = (size_t)st.st_size;
-    unsigned char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    /* read-only and populated: every page mapped in one call (hb-subset
+       reads outlines all over the file; a fault per page costs more);
+       the directory's pages are made writable below, copied on write */
+    unsigned char *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     close(fd);
     struct mapping *m = p == MAP_FAILED ? NULL : malloc(sizeof *m);
     if (!m) {
@@ -647,6 +664,13 @@ static hb_face_t *subset_source(tb_face *face) {
     }
     if (dir + 12 <= n) {
         size_t ntables = (size_t)p[dir + 4] << 8 | p[dir + 5];
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), lo = dir & ~(page - 1);
+        size_t hi = dir + 12 + 16 * ntables < n ? dir + 12 + 16 * ntables : n;
+        if (mprotect(p + lo, hi - lo, PROT_READ | PROT_WRITE) != 0) {
+            munmap(p, n);
+            free(m);
+            return hb_face_reference(own);
+        }
         for (size_t i = 0; i < ntables && dir + 12 + 16 * (i + 1) <= n; i++) {
             unsigned char *tag = p + dir + 12 + 16 * i;
             if (!memcmp(tag, "cmap", 4)) tag[3] = 'q'; /* "cmaq": the same place in the sort order */
@@ -797,7 +821,7 @@ static bool finish_font(tb_pdffont *f) {
         snprintf(t0, sizeof t0, "%s-Identity-V", base);
         if (HPDF_Dict_AddName(f->cid_v, "BaseFont", base) != HPDF_OK ||
             HPDF_Dict_AddName(f->type0_v, "BaseFont", t0) != HPDF_OK || !write_w(f->cid_v, sorted, f->n) ||
-            !write_w2(f->cid_v, sorted, f->n))
+            !write_w2(f, f->cid_v, sorted, f->n))
             goto done;
     }
     ok = write_tounicode(f, sorted, f->n);
