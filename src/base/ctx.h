@@ -29,6 +29,9 @@ typedef struct tb_ctx {
     tb_fontcat *fonts;        /* owned; loaded lazily by tb_ctx_fonts() */
     int verbose;              /* -1 quiet, 0 normal, 1 verbose */
     bool trace;               /* stages print golden traces to stdout */
+    bool exiting;             /* the process ends after this guide (main sets
+                                 it, never for leak checkers): a stage may
+                                 leave what it would free to the kernel */
 } tb_ctx;
 
 tb_ctx *tb_ctx_new(void);

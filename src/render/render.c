@@ -1452,6 +1452,7 @@ fail:
         *out = NULL;
         *len = 0;
     }
+    if (ok && ctx->exiting) return true; /* the kernel frees it all at exit, at once */
     tb_workq_free(rs.wq); /* its jobs point into the fonts and the contents */
     for (size_t i = 0; rs.contents && i < rs.npg; i++) {
         pdfbuf_free(&rs.contents[i].raw);
