@@ -282,8 +282,18 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
     int rc = EXIT_OK;
     deps d = {0};
     const tb_pages *laid = NULL; /* for the report and watch */
-    tb_doc *doc = tb_parse_file(t->parser, a, xml);
+    tb_doc *doc = NULL;
     const tb_layout *lay = NULL;
+    /* the shaper (and its fonts) first: the schema is still being compiled
+       on the other core, and parsing waits for it */
+    if (!o->html_only && !t->shaper && !(t->shaper = tb_shaper_new(ctx))) {
+        rc = EXIT_GUIDE;
+        goto done;
+    }
+    if (!(doc = tb_parse_file(t->parser, a, xml)) && tb_parser_broken(t->parser)) {
+        rc = EXIT_IO;
+        goto done;
+    }
     if (doc && doc->root) {
         const char *lname = o->layout ? o->layout : doc->layout;
         if (lname) lay = tb_layouts_get(t->layouts, lname, xml, doc->root->line);
@@ -298,10 +308,6 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
         goto done;
     if (o->html_only) {
         rc = write_html(ctx, o, doc, lay, out_path);
-        goto done;
-    }
-    if (!t->shaper && !(t->shaper = tb_shaper_new(ctx))) {
-        rc = EXIT_GUIDE;
         goto done;
     }
     bool back_cover = false; /* for render: blank pages go before it */
@@ -397,8 +403,12 @@ static int cmd_index(int argc, char **argv) {
     tb_edition *eds = calloc(nfiles, sizeof *eds);
     size_t n = 0;
     tb_parser *p = tb_parser_new(ctx);
-    if (!p) rc = EXIT_IO;
-    for (size_t i = 0; p && i < nfiles; i++) {
+    bool usable = p && !tb_parser_broken(p);
+    if (!usable) {
+        tb_diags_print(ctx->diags, 0);
+        rc = EXIT_IO;
+    }
+    for (size_t i = 0; usable && i < nfiles; i++) {
         tb_arena *a = tb_arena_new();
         tb_doc *doc = tb_parse_file(p, a, files[i]);
         if (!doc || !doc->root || tb_diags_count(ctx->diags, TB_ERROR)) {
@@ -847,6 +857,10 @@ int main(int argc, char **argv) {
         tb_diags_clear(ctx->diags);
         if (rc != EXIT_OK) failed++;
         if (rc > worst) worst = rc;
+        if (tb_parser_broken(t.parser)) { /* (said once) no guide can be checked */
+            failed += nfiles - i - 1;
+            break;
+        }
     }
     if (o.check)
         fprintf(stderr, "tebiki check: %zu error%s, %zu warning%s in %zu guide%s\n", total_err, total_err == 1 ? "" : "s",

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "../font/font.h"
+#include "workq.h"
 
 tb_ctx *tb_ctx_new(void) {
     tb_ctx *ctx = calloc(1, sizeof *ctx);
@@ -25,9 +26,15 @@ tb_ctx *tb_ctx_new(void) {
 
 void tb_ctx_free(tb_ctx *ctx) {
     if (!ctx) return;
+    tb_workq_free(ctx->wq); /* first: its jobs may point into what follows */
     tb_fontcat_free(ctx->fonts);
     tb_diags_free(ctx->diags);
     free(ctx);
+}
+
+tb_workq *tb_ctx_workq(tb_ctx *ctx) {
+    if (!ctx->wq) ctx->wq = tb_workq_new();
+    return ctx->wq;
 }
 
 static char *join(const char *a, const char *b, const char *c) {

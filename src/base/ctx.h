@@ -12,6 +12,7 @@
 #include "diag.h"
 
 typedef struct tb_fontcat tb_fontcat; /* font/font.h */
+typedef struct tb_workq tb_workq;     /* base/workq.h */
 
 typedef struct tb_limits {
     size_t max_pages;      /* a guide needing more is an error (default 2000) */
@@ -27,6 +28,7 @@ typedef struct tb_ctx {
     const char *fonts_dir;    /* borrowed */
     const char *share_dir;    /* borrowed: installed data (schema, layouts) */
     tb_fontcat *fonts;        /* owned; loaded lazily by tb_ctx_fonts() */
+    tb_workq *wq;             /* owned; the second core's jobs, made by tb_ctx_workq() */
     int verbose;              /* -1 quiet, 0 normal, 1 verbose */
     bool trace;               /* stages print golden traces to stdout */
     bool exiting;             /* the process ends after this guide (main sets
@@ -39,6 +41,9 @@ void tb_ctx_free(tb_ctx *ctx);
 /* The font catalogue, loaded on first use from fonts_dir; NULL after an
 ** error (which is in ctx->diags). */
 tb_fontcat *tb_ctx_fonts(tb_ctx *ctx);
+/* The run's work queue (base/workq.h), started on first use; NULL when
+** out of memory (then a stage does its work itself). */
+tb_workq *tb_ctx_workq(tb_ctx *ctx);
 /* Find a data file: DIR/NAME where DIR is the given dir (if not NULL),
 ** then the share dir.  Returns a malloc'd path or NULL. */
 char *tb_ctx_find(tb_ctx *ctx, const char *dir, const char *sub, const char *name);

@@ -67,13 +67,21 @@ typedef struct tb_parser tb_parser;
 
 /* A parser holding the compiled schema (found as schema/guide.rng next to
 ** the layouts folder's parent or in the share folder).  NULL with an error
-** in ctx->diags when the schema cannot be loaded. */
+** in ctx->diags when there is no schema.  The schema is compiled on the
+** run's second core (tb_ctx_workq) while the first guide is read:
+** whether it compiled is known from the first tb_parse_file on, or from
+** tb_parser_broken. */
 tb_parser *tb_parser_new(tb_ctx *ctx);
+/* True when the schema could not be compiled (waits for it; the error is
+** in ctx->diags, once).  Accepts NULL (false). */
+bool tb_parser_broken(tb_parser *p);
 void tb_parser_free(tb_parser *p);
 
 /* Parse and check one guide.  Returns NULL when the file cannot be read or
-** is not well-formed; otherwise a tree, even when checks found errors (the
-** caller looks at the error count: `check` goes on to report more). */
+** is not well-formed, or the schema could not be compiled (then only that
+** is reported: see tb_parser_broken); otherwise a tree, even when checks
+** found errors (the caller looks at the error count: `check` goes on to
+** report more). */
 tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path);
 
 /* The element with this id, or NULL. */

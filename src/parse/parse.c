@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "../base/utf8.h"
+#include "../base/workq.h"
 
 /* ORDER: tb_el */
 static const char *const el_names[TB_EL_COUNT] = {
@@ -53,7 +54,12 @@ static bool is_inline(tb_el el) { return el >= TB_EL_EM || el == TB_EL_TEXT; }
 
 struct tb_parser {
     tb_ctx *ctx;
-    xmlRelaxNGPtr schema;      /* owned */
+    /* the schema is compiled on the second core (tb_ctx_workq) while the
+       first guide is read; these are the job's until schema_ready() */
+    char *schema_path;         /* owned */
+    xmlRelaxNGPtr schema;      /* owned; NULL: it could not be compiled */
+    tb_diags *schema_diags;    /* owned: the compiler's messages */
+    bool schema_waited;        /* the job is done and its messages passed on */
     const char *file;          /* file being parsed (borrowed) */
     bool saw_doctype;
     bool stopped;              /* the parse was stopped (DOCTYPE, depth):
@@ -76,6 +82,14 @@ static bool always_empty(const char *name) {
 ** token (of LEN bytes) lies on one line. */
 static int token_col(int col, size_t len) { return col > (int)len ? col - (int)len : col; }
 
+/* One line per diagnostic: libxml2 puts details on a second line. */
+static void one_line(char *msg) {
+    for (char *c = msg; *c; c++)
+        if (*c == '\n') *c = ' ';
+    size_t n = strlen(msg);
+    while (n && msg[n - 1] == ' ') msg[--n] = 0;
+}
+
 static void on_xml_error(void *data, const xmlError *e) {
     tb_parser *p = data;
     if (!e || e->level == XML_ERR_WARNING) return;
@@ -87,11 +101,7 @@ static void on_xml_error(void *data, const xmlError *e) {
     if (wf && p->wf_error) return;
     char msg[512];
     snprintf(msg, sizeof msg, "%s", e->message ? e->message : "malformed XML");
-    /* one line per diagnostic: libxml2 puts details on a second line */
-    for (char *c = msg; *c; c++)
-        if (*c == '\n') *c = ' ';
-    size_t n = strlen(msg);
-    while (n && msg[n - 1] == ' ') msg[--n] = 0;
+    one_line(msg);
     int line = e->line, col = e->int2;
     const char *s1 = e->str1, *s2 = e->str2;
     /* libxml2's most common messages, said the way a guide's author thinks.
@@ -170,6 +180,17 @@ static void on_xml_error(void *data, const xmlError *e) {
     tb_error(p->ctx, p->file, line, col, "%s", msg);
 }
 
+/* The schema compiler's messages, as they are (a broken installation, not
+** a guide): one line each, into the job's own list. */
+static void on_schema_error(void *data, const xmlError *e) {
+    tb_parser *p = data;
+    if (!e || e->level == XML_ERR_WARNING) return;
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", e->message ? e->message : "error");
+    one_line(msg);
+    tb_diags_add(p->schema_diags, TB_ERROR, p->schema_path, e->line, e->int2, "%s", msg);
+}
+
 static void on_internal_subset(void *ctxp, const xmlChar *name, const xmlChar *ext, const xmlChar *sys) {
     (void)name; (void)ext; (void)sys;
     xmlParserCtxtPtr ctxt = ctxp;
@@ -223,6 +244,17 @@ static void on_start(void *ctxp, const xmlChar *localname, const xmlChar *prefix
 
 /* ---- parser object ------------------------------------------------------ */
 
+/* The job: compile the schema (libxml2 keeps no shared state for it but
+** its one-time initialisation, done by tb_parser_new first). */
+static void compile_schema(void *arg) {
+    tb_parser *p = arg;
+    xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewParserCtxt(p->schema_path);
+    if (!pc) return;
+    xmlRelaxNGSetParserStructuredErrors(pc, (xmlStructuredErrorFunc)on_schema_error, p);
+    p->schema = xmlRelaxNGParse(pc);
+    xmlRelaxNGFreeParserCtxt(pc);
+}
+
 tb_parser *tb_parser_new(tb_ctx *ctx) {
     char *path = tb_ctx_find(ctx, "schema", "schema", "guide.rng");
     if (!path) {
@@ -230,26 +262,43 @@ tb_parser *tb_parser_new(tb_ctx *ctx) {
         return NULL;
     }
     tb_parser *p = calloc(1, sizeof *p);
-    p->ctx = ctx;
-    p->file = path;
-    xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewParserCtxt(path);
-    xmlRelaxNGSetParserStructuredErrors(pc, (xmlStructuredErrorFunc)on_xml_error, p);
-    p->schema = xmlRelaxNGParse(pc);
-    xmlRelaxNGFreeParserCtxt(pc);
-    p->file = NULL;
-    if (!p->schema) {
-        tb_error(ctx, path, 0, 0, "the guide schema cannot be compiled");
-        free(path);
+    tb_diags *sd = tb_diags_new();
+    if (!p || !sd) {
+        tb_error(ctx, path, 0, 0, "out of memory");
         free(p);
+        tb_diags_free(sd);
+        free(path);
         return NULL;
     }
-    free(path);
+    p->ctx = ctx;
+    p->schema_path = path;
+    p->schema_diags = sd;
+    xmlInitParser(); /* here, not on two threads at once */
+    tb_workq_add(tb_ctx_workq(ctx), compile_schema, p);
     return p;
 }
 
+/* Wait for the schema; its messages go to the diagnostics once.  False
+** when it could not be compiled (reported). */
+static bool schema_ready(tb_parser *p) {
+    if (!p->schema_waited) {
+        tb_workq_wait_for(p->ctx->wq, p);
+        p->schema_waited = true;
+        for (size_t i = 0; i < tb_diags_len(p->schema_diags); i++)
+            tb_diags_push(p->ctx->diags, tb_diags_at(p->schema_diags, i));
+        if (!p->schema) tb_error(p->ctx, p->schema_path, 0, 0, "the guide schema cannot be compiled");
+    }
+    return p->schema != NULL;
+}
+
+bool tb_parser_broken(tb_parser *p) { return p && !schema_ready(p); }
+
 void tb_parser_free(tb_parser *p) {
     if (!p) return;
+    tb_workq_wait_for(p->ctx->wq, p);
     xmlRelaxNGFree(p->schema);
+    tb_diags_free(p->schema_diags);
+    free(p->schema_path);
     free(p);
 }
 
@@ -737,6 +786,8 @@ static void check_boms(tb_parser *p, const char *path) {
 
 tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
     tb_ctx *ctx = p->ctx;
+    if (p->schema_waited && !p->schema) return NULL; /* said once, by schema_ready */
+    size_t ndiags = tb_diags_len(ctx->diags);
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
         tb_error(ctx, path, 0, 0, "cannot read the guide: no such file");
@@ -807,6 +858,15 @@ tb_doc *tb_parse_file(tb_parser *p, tb_arena *a, const char *path) {
         }
         free(t.v);
         check_refs(&b, d->root);
+        tb_workq_wait_for(ctx->wq, p);
+        if (!p->schema) { /* a broken installation: the guide's own findings would mislead */
+            tb_diags_truncate(ctx->diags, ndiags);
+            schema_ready(p);
+            xmlSetStructuredErrorFunc(NULL, NULL);
+            xmlFreeDoc(x);
+            p->file = NULL;
+            return NULL;
+        }
         /* the schema: structure the checks above do not cover; skipped when
         ** the vocabulary is already wrong (it would repeat those errors) */
         if (tb_diags_count(ctx->diags, TB_ERROR) == 0) {

@@ -31,7 +31,7 @@
 #include <hpdf.h>
 #include "../base/ctx.h"
 #include "../font/font.h"
-#include "workq.h"
+#include "../base/workq.h"
 
 typedef struct tb_pdffonts tb_pdffonts; /* the fonts of one document */
 typedef struct tb_pdffont tb_pdffont;   /* one face in it; owned by the set */

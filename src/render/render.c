@@ -109,7 +109,7 @@ typedef struct rstate {
     float margin;                 /* pt: media beyond the trim on each side */
     float bleed;                  /* pt: print only */
     pdfbuf ops;                   /* owned: the current page's operators */
-    tb_workq *wq;                 /* owned: subsets and page contents on the second core */
+    tb_workq *wq;                 /* borrowed (the ctx's): subsets and page contents on the second core */
     struct content *contents;     /* owned: one per sheet, deflated by a job */
     int level;                    /* deflate level of streams (pdfstream.h) */
     tb_images *images;            /* owned: each file loaded once */
@@ -1410,7 +1410,8 @@ bool tb_render_pdf(tb_ctx *ctx, const tb_pages *pages, const tb_render_opts *opt
     rs.doing = "creating pages";
     if (!order_pages(&rs) || !find_placements(&rs) || !setup_pages(&rs)) goto fail;
     if (!rs.print) rs.tags = tb_tagger_new(ctx, rs.pdf, pages, &rs.ops); /* web PDFs are tagged (PDF/UA) */
-    if (!(rs.wq = tb_workq_new()) || !(rs.contents = calloc(rs.npg ? rs.npg : 1, sizeof *rs.contents))) {
+    rs.wq = tb_ctx_workq(ctx); /* NULL: the jobs run here */
+    if (!(rs.contents = calloc(rs.npg ? rs.npg : 1, sizeof *rs.contents))) {
         tb_error(ctx, rs.file, 0, 0, "out of memory");
         goto fail;
     }
@@ -1453,7 +1454,7 @@ fail:
         *len = 0;
     }
     if (ok && ctx->exiting) return true; /* the kernel frees it all at exit, at once */
-    tb_workq_free(rs.wq); /* its jobs point into the fonts and the contents */
+    tb_workq_wait(rs.wq); /* the jobs point into the fonts and the contents */
     for (size_t i = 0; rs.contents && i < rs.npg; i++) {
         pdfbuf_free(&rs.contents[i].raw);
         free(rs.contents[i].z);

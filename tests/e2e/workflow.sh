@@ -339,6 +339,17 @@ rc=$?
 if [ $rc = 3 ] && grep -q 'guide.rng.*error: the guide schema cannot be compiled' "$TMP/broken.txt" && [ ! -e "$B/out.pdf" ]; then
     ok install/broken-schema
 else fail install/broken-schema "exit $rc: $(oneline "$TMP/broken.txt")"; fi
+# the schema is compiled on the second core while the first guide is read:
+# with two guides (one of them with its own errors), the schema is still
+# named once, nothing of the guides' own findings, and nothing is written
+printf '<guide layout="flyer-a4"><nonsense/></guide>\n' > "$B/h.xml"
+(cd "$B" && "$TEBIKI" build -o outdir h.xml g.xml) > "$TMP/broken2.txt" 2>&1
+rc=$?
+n=$(grep -c 'the guide schema cannot be compiled' "$TMP/broken2.txt")
+if [ $rc = 3 ] && [ "$n" = 1 ] && ! grep -q '^h.xml' "$TMP/broken2.txt" && [ ! -e "$B/outdir/h.pdf" ] &&
+   [ ! -e "$B/outdir/g.pdf" ]; then
+    ok install/broken-schema-many
+else fail install/broken-schema-many "exit $rc, said $n times: $(oneline "$TMP/broken2.txt")"; fi
 
 # ---- the benchmark harness (make bench runs it in full) ---------------------
 if [ -x build/bench/runone ] || make --no-print-directory build/bench/runone > "$TMP/bench.txt" 2>&1; then

@@ -1,11 +1,11 @@
 /*
-** test_workq.c — render's work queue (src/render/workq.h): every job runs
-** once, wait returns only when all are done, the waiting thread helps,
-** and free waits for jobs still queued.
+** test_workq.c — the work queue (src/base/workq.h): every job runs
+** once, wait returns only when all are done, wait_for only when its job
+** is, the waiting thread helps, and free waits for jobs still queued.
 ** Ids: workq-1.x.
 */
 #include <stdatomic.h>
-#include "../../src/render/workq.h"
+#include "../../src/base/workq.h"
 #include "t.h"
 
 enum { N = 200 };
@@ -34,6 +34,24 @@ int main(void) {
     for (int i = 0; i < N; i++) once += atomic_load(&s[i].runs) == 1, done += s[i].sum == s[0].sum && s[i].sum > 0;
     CHECK_INT(once, N, "workq-1.2 after wait, each of %d jobs has run exactly once", N);
     CHECK_INT(done, N, "workq-1.3 after wait, every job's result is there");
+    /* wait for one job in the middle: it is done, with all before it (FIFO) */
+    static slot u[N];
+    for (int i = 0; i < N; i++) tb_workq_add(q, job, &u[i]);
+    tb_workq_wait_for(q, &u[N / 2]);
+    int upto = 0;
+    for (int i = 0; i <= N / 2; i++) upto += atomic_load(&u[i].runs) == 1 && u[i].sum == s[0].sum;
+    CHECK_INT(upto, N / 2 + 1, "workq-1.5 after wait_for job %d, it and every job before it are done", N / 2);
+    tb_workq_wait_for(q, &u[N - 1]);
+    CHECK(atomic_load(&u[N - 1].runs) == 1, "workq-1.6 wait_for the last job: done");
+    static slot none;
+    tb_workq_wait_for(q, &none); /* never added: returns at once */
+    tb_workq_wait_for(q, &u[0]); /* long done (the list has started again): returns at once */
+    tb_workq_wait_for(NULL, &none);
+    CHECK(atomic_load(&none.runs) == 0, "workq-1.7 wait_for a job never added returns without running anything");
+    /* without a queue (none could be made), add runs the job here */
+    static slot w;
+    tb_workq_add(NULL, job, &w);
+    CHECK(atomic_load(&w.runs) == 1, "workq-1.8 add to no queue runs the job at once");
     /* more jobs after a wait, then free without waiting: free finishes them */
     static slot t[N];
     for (int i = 0; i < N; i++) tb_workq_add(q, job, &t[i]);

@@ -8,11 +8,12 @@
 typedef struct job {
     tb_work_fn fn;
     void *arg;
+    bool done;
 } job;
 
 struct tb_workq {
     job *v;
-    size_t n, cap;   /* jobs added */
+    size_t n, cap;   /* jobs added since the queue was last empty */
     size_t next;     /* the next job to begin */
     size_t done;     /* jobs finished */
     bool closing;    /* no more jobs: the worker ends when the list is empty */
@@ -23,16 +24,21 @@ struct tb_workq {
     pthread_cond_t idle;  /* a job finished */
 };
 
+/* Begin the next job and finish it; called with the lock held. */
+static void run_one(tb_workq *q) {
+    size_t i = q->next++;
+    job j = q->v[i];
+    pthread_mutex_unlock(&q->mu);
+    j.fn(j.arg);
+    pthread_mutex_lock(&q->mu);
+    q->v[i].done = true;
+    if (++q->done == q->n) q->n = q->next = q->done = 0; /* all done: the list starts again */
+    pthread_cond_broadcast(&q->idle);
+}
+
 /* Run jobs until none is left to begin; called with the lock held. */
 static void run(tb_workq *q) {
-    while (q->next < q->n) {
-        job j = q->v[q->next++];
-        pthread_mutex_unlock(&q->mu);
-        j.fn(j.arg);
-        pthread_mutex_lock(&q->mu);
-        q->done++;
-        pthread_cond_broadcast(&q->idle);
-    }
+    while (q->next < q->n) run_one(q);
 }
 
 static void *worker(void *arg) {
@@ -65,7 +71,7 @@ tb_workq *tb_workq_new(void) {
 }
 
 bool tb_workq_add(tb_workq *q, tb_work_fn fn, void *arg) {
-    if (!q->started) {
+    if (!q || !q->started) {
         fn(arg);
         return true;
     }
@@ -81,7 +87,7 @@ bool tb_workq_add(tb_workq *q, tb_work_fn fn, void *arg) {
         q->v = v;
         q->cap = cap;
     }
-    q->v[q->n++] = (job){fn, arg};
+    q->v[q->n++] = (job){fn, arg, false};
     pthread_cond_signal(&q->more);
     pthread_mutex_unlock(&q->mu);
     return true;
@@ -92,6 +98,19 @@ void tb_workq_wait(tb_workq *q) {
     pthread_mutex_lock(&q->mu);
     run(q); /* help with what the worker has not begun */
     while (q->done < q->n) pthread_cond_wait(&q->idle, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+}
+
+void tb_workq_wait_for(tb_workq *q, const void *arg) {
+    if (!q || !q->started) return;
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        size_t i = q->n;
+        while (i > 0 && q->v[i - 1].arg != arg) i--;
+        if (i == 0 || q->v[i - 1].done) break; /* (none: done, and the list started again) */
+        if (q->next < i) run_one(q); /* help, in order, up to it */
+        else pthread_cond_wait(&q->idle, &q->mu);
+    }
     pthread_mutex_unlock(&q->mu);
 }
 
