@@ -71,7 +71,8 @@ struct tb_pdffont {
 ** touches only its jobs, HarfBuzz's (thread-safe) face and libdeflate. */
 typedef struct subset_job {
     tb_face *face;       /* (transfer none) */
-    hb_face_t *hbf;      /* owned: the face as hb-subset reads it (subset_source) */
+    hb_face_t *hbf;      /* owned: the face as hb-subset reads it (subset_source;
+                            made by the job itself, on the worker) */
     bool cff, retain, vertical;
     int level;           /* deflate level of the font program */
     hb_set_t *gids;      /* owned: the glyphs, .notdef included */
@@ -709,6 +710,7 @@ static bool make_subset(subset_job *j) {
     }
     hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NOTDEF_OUTLINE | HB_SUBSET_FLAGS_NO_HINTING |
                                       (j->retain ? HB_SUBSET_FLAGS_RETAIN_GIDS : 0));
+    if (!j->hbf) j->hbf = subset_source(j->face); /* mapping the file is work too */
     j->plan = hb_subset_plan_create_or_fail(j->hbf, in);
     hb_subset_input_destroy(in);
     j->sub = j->plan ? hb_subset_plan_execute_or_fail(j->plan) : NULL;
@@ -785,7 +787,9 @@ static bool finish_font(tb_pdffont *f) {
                HPDF_Dict_Add(f->desc, "FontFile2", f->file) != HPDF_OK) {
         goto done;
     }
-    if (!tb_pdfstream_put_deflated(f->file, j->z, j->zn)) goto stream_failed;
+    unsigned char *z = j->z;
+    j->z = NULL; /* the stream's now */
+    if (!tb_pdfstream_take_deflated(f->file, z, j->zn)) goto stream_failed;
 
     /* CIDToGIDMap: the subset's glyph id of every CID, 2 bytes big-endian */
     if (!f->cff) {
@@ -861,7 +865,6 @@ void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uin
             }
             j->retain = !cid_keyed(ft); /* as subset_for decides for the font */
         }
-        j->hbf = subset_source(face);
         j->level = s->level;
         j->gids = hb_set_create();
         hb_set_add(j->gids, 0);

@@ -3,7 +3,8 @@
 ** internal).
 **
 ** libharu deflates every stream at zlib's default level when the document
-** is saved, and copies the data twice on the way.  A stream filled here is
+** is saved, and copies the data byte by byte twice on the way.  A stream
+** filled here is read by libharu straight from a buffer of ours, and is
 ** deflated once, at a level the caller picks, and written by libharu as
 ** raw bytes: the dictionary's own filter is set to none (so libharu neither
 ** compresses it nor writes a /Filter of its own) and /Filter /FlateDecode
@@ -15,6 +16,7 @@
 #include <hpdf.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* zlib levels.  The web variant is for downloading: 6 (zlib's default;
 ** 9 gains 0.2 % on fonts for 15 % more time).  The print variant is for
@@ -32,8 +34,13 @@ bool tb_pdfstream_deflate(HPDF_Dict d, const void *data, size_t n, int level);
 ** out of memory. */
 unsigned char *tb_deflate(const void *data, size_t n, int level, size_t *out_n);
 
+/* The CRC-32 (as zlib's crc32) of N bytes at DATA. */
+uint32_t tb_crc32(const void *data, size_t n);
+
 /* Write Z (N bytes, already deflated) into D with /Filter /FlateDecode. */
 bool tb_pdfstream_put_deflated(HPDF_Dict d, const void *z, size_t n);
+/* The same, taking Z (malloc'd; D frees it, and so does a failure). */
+bool tb_pdfstream_take_deflated(HPDF_Dict d, unsigned char *z, size_t n);
 
 /* Write DATA into D as it is, with no filter (an XMP packet). */
 bool tb_pdfstream_plain(HPDF_Dict d, const void *data, size_t n);

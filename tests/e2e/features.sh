@@ -218,4 +218,16 @@ if build tests/e2e/rtl-guide/ar.xml "$TMP/ar.pdf"; then
         ok "e2e/features/rtl/arabic-logical-order"
     else fail "e2e/features/rtl/arabic-logical-order" "pdftotext: $(echo "$got" | head -c 200)"; fi
 fi
+# ---- the /ID: the same guide gives the same one, one changed character another ----
+idof() { grep -aoE '/ID \[ *<[0-9A-Fa-f]{32}>' "$1" | tail -1; }
+cp -r content/in-spiral "$TMP/idg"
+sed '0,/協働/s//共同/' content/in-spiral/ja.xml > "$TMP/idg/ja.xml"
+if cmp -s content/in-spiral/ja.xml "$TMP/idg/ja.xml"; then
+    fail "e2e/features/id/changes-with-content" "the test's edit changed nothing"
+elif build content/in-spiral/ja.xml "$TMP/id1.pdf" && build content/in-spiral/ja.xml "$TMP/id2.pdf" &&
+     build "$TMP/idg/ja.xml" "$TMP/id3.pdf"; then
+    a=$(idof "$TMP/id1.pdf") b=$(idof "$TMP/id2.pdf") c=$(idof "$TMP/id3.pdf")
+    if [ -n "$a" ] && [ "$a" = "$b" ] && [ -n "$c" ] && [ "$a" != "$c" ]; then ok "e2e/features/id/changes-with-content"
+    else fail "e2e/features/id/changes-with-content" "ids '$a' '$b' '$c'"; fi
+fi
 exit 0
