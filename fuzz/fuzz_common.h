@@ -197,7 +197,7 @@ static int fz_pipeline(fz_tool *t, tb_arena *a, tb_doc *doc, const tb_layout *la
         if (tb_diags_count(ctx->diags, TB_ERROR)) return -1;
     }
     bool back_cover = false;
-    tb_pages *pages = tb_typeset(ctx, a, t->shaper, t->breaker, doc, lay, &back_cover);
+    tb_pages *pages = tb_typeset(ctx, a, t->shaper, t->breaker, doc, lay, NULL, &back_cover);
     if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) return -1;
     if (render) {
         tb_render_opts ro = {variant, 1700000000LL, "fuzz.ja", .layout = lay, .guide_file = doc->file,

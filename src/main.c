@@ -274,6 +274,17 @@ static long long source_epoch(const char *xml) {
     return stat(xml, &st) == 0 ? (long long)st.st_mtime : 0;
 }
 
+/* The typeset hook: once the guide is shaped, its fonts begin to be subset
+** on the second core (render takes what fits; tb_early_fonts). */
+static void early_glyphs(void *ud, tb_face *face, bool vertical, const uint32_t *gids, size_t n, size_t stride) {
+    tb_early_fonts_add(ud, face, vertical, gids, n, stride);
+}
+
+static void early_fonts(void *ud, const tb_shaped_doc *shd) {
+    tb_shaped_doc_glyphs(shd, early_glyphs, ud);
+    tb_early_fonts_start(ud);
+}
+
 /* Build (or check) one guide.  Returns an exit status. */
 static int one(tool *t, const opts *o, const char *xml, const char *out_path, int *pages_out) {
     tb_ctx *ctx = t->ctx;
@@ -284,6 +295,7 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
     const tb_pages *laid = NULL; /* for the report and watch */
     tb_doc *doc = NULL;
     const tb_layout *lay = NULL;
+    tb_early_fonts *early = NULL;
     /* the shaper (and its fonts) first: the schema is still being compiled
        on the other core, and parsing waits for it */
     if (!o->html_only && !t->shaper && !(t->shaper = tb_shaper_new(ctx))) {
@@ -311,7 +323,9 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
         goto done;
     }
     bool back_cover = false; /* for render: blank pages go before it */
-    tb_pages *pages = tb_typeset(ctx, a, t->shaper, t->breaker, doc, lay, &back_cover);
+    early = tb_early_fonts_new(ctx, o->variant);
+    tb_typeset_hook hook = {early_fonts, early};
+    tb_pages *pages = tb_typeset(ctx, a, t->shaper, t->breaker, doc, lay, early ? &hook : NULL, &back_cover);
     if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) {
         rc = EXIT_GUIDE;
         goto done;
@@ -323,7 +337,7 @@ static int one(tool *t, const opts *o, const char *xml, const char *out_path, in
     guide_name(xml, gname, sizeof gname);
     bool render_input_error = false;
     tb_render_opts ro = {o->variant, source_epoch(xml), gname, .layout = lay, .guide_file = xml,
-                         .back_cover = back_cover, .input_error = &render_input_error};
+                         .back_cover = back_cover, .early = early, .input_error = &render_input_error};
     unsigned char *pdf = NULL;
     size_t len = 0;
     if (!tb_render_pdf(ctx, pages, &ro, &pdf, &len)) {
@@ -354,7 +368,10 @@ done:
     for (size_t i = 0; i < d.n; i++) free(d.v[i]);
     free(d.v);
     tb_shaper_end_document(t->shaper); /* its cache points into the arena */
-    if (!ctx->exiting) tb_arena_free(a);
+    if (!ctx->exiting) {
+        tb_early_fonts_free(early);
+        tb_arena_free(a);
+    }
     return rc;
 }
 

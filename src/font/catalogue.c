@@ -4,9 +4,11 @@
 ** The catalogue names faces (a file and a face index) and chains of faces
 ** per role, weight and language.  A face costs nothing until a stage asks
 ** for its glyphs: then the file is mapped (hb_blob_create_from_file maps
-** it) and, only when render needs names or CFF CIDs, FreeType opens it.
+** it) and, only when render needs CFF CIDs, FreeType opens it.
 */
 #include "font.h"
+#include <hb-ot.h>
+#include <stdint.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <stdlib.h>
@@ -261,11 +263,61 @@ size_t tb_fontcat_chain(tb_ctx *ctx, tb_fontcat *cat, const char *role, bool bol
     return n;
 }
 
-/* Map F's tables into memory now, all but the glyph data (outlines are
-** read glyph by glyph, by subsetting, on few of their pages): shaping and
-** metrics read cmap, GSUB, GPOS, hmtx, vmtx … all over, and each first
-** touch of a page of the file would be a fault of its own. */
-static void populate_tables(hb_face_t *face) {
+/* Big-endian fields of table data (0 past its end). */
+static unsigned get16(const unsigned char *p, unsigned n, unsigned off) {
+    return off + 2 <= n ? (unsigned)p[off] << 8 | p[off + 1] : 0;
+}
+
+static uint32_t get32(const unsigned char *p, unsigned n, unsigned off) {
+    return off + 4 <= n ? (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 | (uint32_t)p[off + 2] << 8 | p[off + 3]
+                        : 0;
+}
+
+/* The outlines of GLYPHS in a glyf table: the byte ranges loca gives,
+** joined where they lie within 64 KB of each other (a fault maps that much
+** around it anyway), each range one call. */
+static void populate_glyf(hb_face_t *face, const hb_set_t *glyphs) {
+    hb_blob_t *head = hb_face_reference_table(face, HB_TAG('h', 'e', 'a', 'd'));
+    hb_blob_t *loca = hb_face_reference_table(face, HB_TAG('l', 'o', 'c', 'a'));
+    hb_blob_t *glyf = hb_face_reference_table(face, HB_TAG('g', 'l', 'y', 'f'));
+    unsigned nh = 0, nl = 0, ng = 0;
+    const unsigned char *h = (const unsigned char *)hb_blob_get_data(head, &nh);
+    const unsigned char *l = (const unsigned char *)hb_blob_get_data(loca, &nl);
+    const char *g = hb_blob_get_data(glyf, &ng);
+    if (h && l && g && nh >= 54) {
+        bool longoff = get16(h, nh, 50) != 0;
+        size_t lo = 0, hi = 0; /* the range being joined: [lo, hi) */
+        for (hb_codepoint_t gid = HB_SET_VALUE_INVALID; hb_set_next(glyphs, &gid);) {
+            size_t a = longoff ? get32(l, nl, 4 * gid) : 2 * (size_t)get16(l, nl, 2 * gid);
+            size_t b = longoff ? get32(l, nl, 4 * gid + 4) : 2 * (size_t)get16(l, nl, 2 * gid + 2);
+            if (b <= a || b > ng) continue;
+            if (hi && a <= hi + 65536 && a >= lo) {
+                if (b > hi) hi = b;
+                continue;
+            }
+            if (hi) tb_mem_populate(g + lo, hi - lo);
+            lo = a;
+            hi = b;
+        }
+        if (hi) tb_mem_populate(g + lo, hi - lo);
+    }
+    hb_blob_destroy(head);
+    hb_blob_destroy(loca);
+    hb_blob_destroy(glyf);
+}
+
+void tb_font_populate(hb_face_t *face, const hb_tag_t *tables, const hb_set_t *glyphs) {
+    if (tables) {
+        for (; *tables; tables++) {
+            hb_blob_t *t = hb_face_reference_table(face, *tables);
+            unsigned len = 0;
+            const char *data = hb_blob_get_data(t, &len);
+            tb_mem_populate(data, len);
+            hb_blob_destroy(t);
+        }
+        if (glyphs) populate_glyf(face, glyphs);
+        return;
+    }
     static const hb_tag_t bulk[] = {HB_TAG('g', 'l', 'y', 'f'), HB_TAG('C', 'F', 'F', ' '), HB_TAG('C', 'F', 'F', '2'),
                                     HB_TAG('S', 'V', 'G', ' '), HB_TAG('C', 'B', 'D', 'T'), HB_TAG('E', 'B', 'D', 'T'),
                                     HB_TAG('s', 'b', 'i', 'x')};
@@ -286,6 +338,7 @@ static void populate_tables(hb_face_t *face) {
         }
         start += n;
     } while (n == sizeof tags / sizeof *tags);
+    if (glyphs) populate_glyf(face, glyphs);
 }
 
 bool tb_face_open(tb_ctx *ctx, tb_face *f) {
@@ -310,7 +363,7 @@ bool tb_face_open(tb_ctx *ctx, tb_face *f) {
         tb_error(ctx, cp, f->line, 1, "'%s' is not a usable font file", f->path);
         return false;
     }
-    populate_tables(f->hb_face);
+    tb_font_populate(f->hb_face, NULL, NULL);
     f->hb_font = hb_font_create(f->hb_face);
     f->ok = true;
     return true;
@@ -351,35 +404,68 @@ uint32_t tb_face_glyph(tb_face *f, uint32_t cp) {
     return g;
 }
 
+/* Big-endian fields of a table (0 past its end). */
+static int be16(const hb_blob_t *t, unsigned off, bool sign) {
+    unsigned n = 0;
+    const unsigned char *p = (const unsigned char *)hb_blob_get_data((hb_blob_t *)t, &n);
+    if (!p || off + 2 > n) return 0;
+    unsigned v = (unsigned)p[off] << 8 | p[off + 1];
+    return sign && v >= 0x8000 ? (int)v - 0x10000 : (int)v;
+}
+
+static long be32s(const hb_blob_t *t, unsigned off) {
+    unsigned n = 0;
+    const unsigned char *p = (const unsigned char *)hb_blob_get_data((hb_blob_t *)t, &n);
+    if (!p || off + 4 > n) return 0;
+    uint32_t v = (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 | (uint32_t)p[off + 2] << 8 | p[off + 3];
+    return v >= 0x80000000u ? (long)v - 0x100000000L : (long)v;
+}
+
+/* Read from the tables through HarfBuzz, as FreeType would give them (its
+** face->ascender and bbox, FT_IS_FIXED_WIDTH, OS/2 and post, the
+** PostScript name): FreeType itself is opened only for CFF CIDs. */
 const tb_face_metrics *tb_face_get_metrics(tb_face *f) {
     if (f->have_metrics || !f->ok) return &f->m;
     f->have_metrics = true;
-    FT_Face ft = tb_face_ft(f);
-    if (!ft) return &f->m;
-    f->m.ascender = ft->ascender;
-    f->m.descender = ft->descender;
-    f->m.bbox[0] = (int)ft->bbox.xMin;
-    f->m.bbox[1] = (int)ft->bbox.yMin;
-    f->m.bbox[2] = (int)ft->bbox.xMax;
-    f->m.bbox[3] = (int)ft->bbox.yMax;
-    f->m.fixed_pitch = FT_IS_FIXED_WIDTH(ft);
-    TT_OS2 *os2 = FT_Get_Sfnt_Table(ft, FT_SFNT_OS2);
-    if (os2 && os2->version != 0xFFFF) {
-        if (os2->version >= 2) {
-            f->m.cap_height = os2->sCapHeight;
-            f->m.x_height = os2->sxHeight;
+    hb_face_t *face = f->hb_face;
+    hb_blob_t *hhea = hb_face_reference_table(face, HB_TAG('h', 'h', 'e', 'a'));
+    hb_blob_t *head = hb_face_reference_table(face, HB_TAG('h', 'e', 'a', 'd'));
+    hb_blob_t *post = hb_face_reference_table(face, HB_TAG('p', 'o', 's', 't'));
+    hb_blob_t *os2 = hb_face_reference_table(face, HB_TAG('O', 'S', '/', '2'));
+    bool has_os2 = hb_blob_get_length(os2) >= 78;
+    f->m.ascender = be16(hhea, 4, true);
+    f->m.descender = be16(hhea, 6, true);
+    if (!f->m.ascender && !f->m.descender && has_os2) { /* FreeType's fallbacks */
+        f->m.ascender = be16(os2, 68, true);
+        f->m.descender = be16(os2, 70, true);
+        if (!f->m.ascender && !f->m.descender) {
+            f->m.ascender = be16(os2, 74, false);
+            f->m.descender = -be16(os2, 76, false);
+        }
+    }
+    for (int i = 0; i < 4; i++) f->m.bbox[i] = be16(head, 36 + 2 * (unsigned)i, true);
+    f->m.fixed_pitch = be32s(post, 12) != 0;
+    if (has_os2) {
+        if (be16(os2, 0, false) >= 2) {
+            f->m.cap_height = be16(os2, 88, true);
+            f->m.x_height = be16(os2, 86, true);
         }
         /* IBM family class 1..7 and 10 are serif styles */
-        int cls = os2->sFamilyClass >> 8;
+        int cls = be16(os2, 30, true) >> 8;
         f->m.serif = (cls >= 1 && cls <= 7) || cls == 10;
     }
     if (!f->m.cap_height) f->m.cap_height = f->m.ascender * 7 / 10;
-    TT_Postscript *post = FT_Get_Sfnt_Table(ft, FT_SFNT_POST);
-    if (post) f->m.italic_angle = (int)(post->italicAngle >> 16);
-    const char *ps = FT_Get_Postscript_Name(ft);
-    f->psname = strdup(ps ? ps : f->id);
-    for (char *p = f->psname; *p; p++)
+    if (hb_blob_get_length(post) >= 8) f->m.italic_angle = (int)(be32s(post, 4) >> 16);
+    hb_blob_destroy(hhea);
+    hb_blob_destroy(head);
+    hb_blob_destroy(post);
+    hb_blob_destroy(os2);
+    char ps[128];
+    unsigned len = sizeof ps;
+    if (!hb_ot_name_get_utf8(face, HB_OT_NAME_ID_POSTSCRIPT_NAME, HB_LANGUAGE_INVALID, &len, ps)) ps[0] = 0;
+    f->psname = strdup(ps[0] ? ps : f->id);
+    for (char *p = f->psname; p && *p; p++)
         if (*p <= ' ' || *p > '~' || strchr("()<>[]{}/%#", *p)) *p = '-';
-    f->m.psname = f->psname;
+    f->m.psname = f->psname ? f->psname : f->id;
     return &f->m;
 }

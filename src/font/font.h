@@ -53,6 +53,14 @@ bool tb_face_is_cff(tb_face *f);             /* has a 'CFF ' table */
 /* The glyph for a code point, or 0 when the face has none. */
 uint32_t tb_face_glyph(tb_face *f, uint32_t cp);
 
+/* Map FACE's TABLES (0-terminated; NULL: all but outlines) into memory
+** now: shaping and metrics read cmap, GSUB, GPOS, hmtx … all over, and
+** each first touch of a page of a font file would be a fault of its own,
+** ~25 µs on a VM; this is one call per table.  With GLYPHS (may be NULL),
+** their outlines in glyf too.  Ask only for what will be read: mapped
+** pages count as the process's resident memory. */
+void tb_font_populate(hb_face_t *face, const hb_tag_t *tables, const hb_set_t *glyphs);
+
 /* Metrics in font units (upem), from hhea/OS2/head. */
 typedef struct tb_face_metrics {
     int ascender, descender;      /* hhea (descender negative) */

@@ -17,6 +17,7 @@
 */
 #include "pdffont.h"
 #include <hb-subset.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <hpdf.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include FT_CID_H
 #include "pdfbuf.h"
 #include "pdfstream.h"
+#include "render.h"
 
 /* One code of a font. */
 typedef struct entry {
@@ -84,8 +86,20 @@ typedef struct subset_job {
     unsigned len;            /* bytes of the program */
     unsigned char *z;        /* owned: deflated; NULL when it failed */
     size_t zn;
+    bool queued;             /* added to the work queue */
+    bool early;              /* begun before the pages existed: its glyphs
+                                may be a few more than those drawn */
+    atomic_bool cancelled;   /* not wanted after all: the worker skips it */
     struct subset_job *next;
 } subset_job;
+
+/* Subsets begun before the pages exist (render.h). */
+struct tb_early_fonts {
+    tb_ctx *ctx;             /* borrowed */
+    tb_workq *q;             /* borrowed: the ctx's */
+    int level;
+    subset_job *jobs;        /* owned, until a render adopts one */
+};
 
 struct tb_pdffonts {
     subset_job *jobs;    /* owned: declared faces, in declaration order */
@@ -147,14 +161,18 @@ static void job_clear(subset_job *j) {
 }
 
 
+static void job_free(subset_job *j) {
+    job_clear(j);
+    hb_set_destroy(j->gids);
+    hb_face_destroy(j->hbf);
+    free(j);
+}
+
 void tb_pdffonts_free(tb_pdffonts *s) {
     if (!s) return; /* (render has waited for its work queue) */
     for (subset_job *j = s->jobs, *nx; j; j = nx) {
         nx = j->next;
-        job_clear(j);
-        hb_set_destroy(j->gids);
-        hb_face_destroy(j->hbf);
-        free(j);
+        job_free(j);
     }
     for (tb_pdffont *f = s->first, *nx; f; f = nx) {
         nx = f->next;
@@ -280,10 +298,10 @@ tb_pdffont *tb_pdffonts_get(tb_pdffonts *s, tb_face *face) {
     f->set = s;
     f->face = face;
     f->hb = hb;
-    f->ft = tb_face_ft(face);
     f->upem = tb_face_upem(face);
     f->nglyphs = hb_face_get_glyph_count(tb_face_hb_face(face));
     f->cff = tb_face_is_cff(face);
+    f->ft = f->cff ? tb_face_ft(face) : NULL; /* CIDs; everything else comes through HarfBuzz */
     f->next_code = 1;
     copy_cstr(f->registry, sizeof f->registry, "Adobe");
     copy_cstr(f->ordering, sizeof f->ordering, "Identity");
@@ -635,7 +653,7 @@ static uint32_t be32(const unsigned char *p) {
 ** glyphs kept: on BIZ UD Mincho that is half of its time and 7 % of the
 ** subset.  The face's own mapping stays as it is (shaping reads its cmap).
 ** Falls back to the face itself when the file cannot be mapped again. */
-static hb_face_t *subset_source(tb_face *face) {
+static hb_face_t *subset_source(tb_face *face, const hb_set_t *gids) {
     hb_face_t *own = tb_face_hb_face(face);
     int fd = open(tb_face_path(face), O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -645,10 +663,9 @@ static hb_face_t *subset_source(tb_face *face) {
         return hb_face_reference(own);
     }
     size_t n = (size_t)st.st_size;
-    /* read-only and populated: every page mapped in one call (hb-subset
-       reads outlines all over the file; a fault per page costs more);
+    /* read-only (what hb-subset reads is populated below, in a few calls);
        the directory's pages are made writable below, copied on write */
-    unsigned char *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    unsigned char *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     struct mapping *m = p == MAP_FAILED ? NULL : malloc(sizeof *m);
     if (!m) {
@@ -684,6 +701,11 @@ static hb_face_t *subset_source(tb_face *face) {
         hb_face_destroy(f);
         return hb_face_reference(own);
     }
+    /* what hb-subset reads of the tables it keeps (pdffont drops the rest) */
+    static const hb_tag_t kept[] = {HB_TAG('h', 'e', 'a', 'd'), HB_TAG('h', 'h', 'e', 'a'), HB_TAG('h', 'm', 't', 'x'),
+                                    HB_TAG('m', 'a', 'x', 'p'), HB_TAG('O', 'S', '/', '2'), HB_TAG('l', 'o', 'c', 'a'),
+                                    HB_TAG('v', 'h', 'e', 'a'), HB_TAG('v', 'm', 't', 'x'), HB_TAG('V', 'O', 'R', 'G'), 0};
+    tb_font_populate(f, kept, gids);
     return f;
 }
 
@@ -710,7 +732,7 @@ static bool make_subset(subset_job *j) {
     }
     hb_subset_input_set_flags(in, HB_SUBSET_FLAGS_NOTDEF_OUTLINE | HB_SUBSET_FLAGS_NO_HINTING |
                                       (j->retain ? HB_SUBSET_FLAGS_RETAIN_GIDS : 0));
-    if (!j->hbf) j->hbf = subset_source(j->face); /* mapping the file is work too */
+    if (!j->hbf) j->hbf = subset_source(j->face, j->gids); /* mapping the file is work too */
     j->plan = hb_subset_plan_create_or_fail(j->hbf, in);
     hb_subset_input_destroy(in);
     j->sub = j->plan ? hb_subset_plan_execute_or_fail(j->plan) : NULL;
@@ -722,7 +744,10 @@ static bool make_subset(subset_job *j) {
     return j->z != NULL;
 }
 
-static void subset_job_run(void *arg) { make_subset(arg); }
+static void subset_job_run(void *arg) {
+    subset_job *j = arg;
+    if (!atomic_load(&j->cancelled)) make_subset(j);
+}
 
 /* The job F can use: the worker's, when it subset exactly F's glyphs with
 ** F's vertical tables; else one computed now into TMP.  NULL on failure
@@ -738,11 +763,12 @@ static subset_job *subset_for(tb_pdffont *f, subset_job *tmp) {
         return NULL;
     }
     for (subset_job *j = s->jobs; j; j = j->next)
-        if (j->face == f->face && j->vertical == f->vertical && j->plan && hb_set_is_equal(j->gids, used)) {
+        if (j->face == f->face && j->vertical == f->vertical && j->plan &&
+            (j->early ? hb_set_is_subset(used, j->gids) : hb_set_is_equal(j->gids, used))) {
             hb_set_destroy(used);
             return j;
         }
-    *tmp = (subset_job){.face = f->face, .hbf = subset_source(f->face), .cff = f->cff,
+    *tmp = (subset_job){.face = f->face, .hbf = subset_source(f->face, used), .cff = f->cff,
                         .retain = f->cff && !f->cid_keyed, .vertical = f->vertical, .level = s->level,
                         .gids = used};
     make_subset(tmp);
@@ -847,14 +873,16 @@ done:
     return ok;
 }
 
-void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
-                         size_t stride) {
-    if (s->q || s->finished || !face) return;
-    subset_job *j = s->jobs, **tail = &s->jobs;
+/* Add N glyph ids (STRIDE bytes apart) of FACE to its job in *LIST, made
+** at LEVEL on first use; nothing when the face cannot be subset here (then
+** finish subsets it itself). */
+static void declare_in(subset_job **list, int level, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
+                       size_t stride) {
+    subset_job *j = *list, **tail = list;
     for (; j; tail = &j->next, j = j->next)
         if (j->face == face) break;
     if (!j) {
-        if (!tb_face_hb_face(face) || !(j = calloc(1, sizeof *j))) return; /* finish subsets it itself */
+        if (!tb_face_hb_face(face) || !(j = calloc(1, sizeof *j))) return;
         j->face = face;
         j->cff = tb_face_is_cff(face);
         if (j->cff) {
@@ -865,7 +893,7 @@ void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uin
             }
             j->retain = !cid_keyed(ft); /* as subset_for decides for the font */
         }
-        j->level = s->level;
+        j->level = level;
         j->gids = hb_set_create();
         hb_set_add(j->gids, 0);
         *tail = j;
@@ -874,23 +902,100 @@ void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uin
     for (size_t i = 0; i < n; i++) hb_set_add(j->gids, *(const uint32_t *)(const void *)((const char *)gids + i * stride));
 }
 
-void tb_pdffonts_start(tb_pdffonts *s, tb_workq *q) {
-    if (s->q || s->finished || !s->jobs || !q) return;
-    for (subset_job *j = s->jobs; j; j = j->next)
-        if (!hb_set_allocation_successful(j->gids)) return; /* finish does it */
-    /* the most glyphs first (stable): the worker starts on the longest job
-       and the drawing thread, when it is done, takes the short ones left */
+/* Sort *LIST by glyphs, the most first (stable): the worker starts on the
+** longest job and the drawing thread, when it is done, takes the short
+** ones left; then queue the jobs not queued yet.  False (nothing queued)
+** when a glyph set ran out of memory. */
+static bool queue_jobs(subset_job **list, tb_workq *q) {
+    for (subset_job *j = *list; j; j = j->next)
+        if (!hb_set_allocation_successful(j->gids)) return false;
     subset_job *sorted = NULL;
-    while (s->jobs) {
-        subset_job *j = s->jobs, **at = &sorted;
-        s->jobs = j->next;
+    while (*list) {
+        subset_job *j = *list, **at = &sorted;
+        *list = j->next;
         while (*at && hb_set_get_population((*at)->gids) >= hb_set_get_population(j->gids)) at = &(*at)->next;
         j->next = *at;
         *at = j;
     }
-    s->jobs = sorted;
-    s->q = q;
-    for (subset_job *j = s->jobs; j; j = j->next) tb_workq_add(q, subset_job_run, j);
+    *list = sorted;
+    for (subset_job *j = *list; j; j = j->next)
+        if (!j->queued) {
+            j->queued = true;
+            tb_workq_add(q, subset_job_run, j);
+        }
+    return true;
+}
+
+void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
+                         size_t stride) {
+    if (s->q || s->finished || !face) return;
+    declare_in(&s->jobs, s->level, face, vertical, gids, n, stride);
+}
+
+/* An early job that does for J: the same face, vertical tables and level,
+** and J's glyphs with at most 1 % more (a few glyphs shaped in the first
+** pass that no page shows: a font a little larger, made while the pages
+** were laid out). */
+static subset_job *early_for(tb_early_fonts *e, const subset_job *j) {
+    for (subset_job **at = e ? &e->jobs : NULL; at && *at; at = &(*at)->next) {
+        subset_job *x = *at;
+        if (x->face != j->face || x->vertical != j->vertical || x->level != j->level || x->cff != j->cff ||
+            x->retain != j->retain || !hb_set_is_subset(j->gids, x->gids))
+            continue;
+        unsigned extra = hb_set_get_population(x->gids) - hb_set_get_population(j->gids);
+        if (100 * extra > hb_set_get_population(j->gids)) continue;
+        *at = x->next; /* the caller's now */
+        x->next = NULL;
+        return x;
+    }
+    return NULL;
+}
+
+void tb_pdffonts_start(tb_pdffonts *s, tb_workq *q, tb_early_fonts *early) {
+    if (s->q || s->finished || !s->jobs || !q) return;
+    for (subset_job **at = &s->jobs; *at; at = &(*at)->next) {
+        subset_job *x = early_for(early, *at);
+        if (!x) continue;
+        x->next = (*at)->next;
+        job_free(*at);
+        *at = x;
+    }
+    for (subset_job *x = early ? early->jobs : NULL; x; x = x->next)
+        atomic_store(&x->cancelled, true); /* not begun yet: never will be */
+    if (queue_jobs(&s->jobs, q)) s->q = q;
+}
+
+/* ---- early subsets (render.h) ------------------------------------------ */
+
+tb_early_fonts *tb_early_fonts_new(tb_ctx *ctx, tb_variant variant) {
+    tb_early_fonts *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->ctx = ctx;
+    e->level = variant == TB_VARIANT_PRINT ? TB_DEFLATE_PRINT : TB_DEFLATE_WEB;
+    return e;
+}
+
+void tb_early_fonts_add(tb_early_fonts *e, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
+                        size_t stride) {
+    if (!e || e->q || !face) return;
+    declare_in(&e->jobs, e->level, face, vertical, gids, n, stride);
+    for (subset_job *j = e->jobs; j; j = j->next) j->early = true;
+}
+
+void tb_early_fonts_start(tb_early_fonts *e) {
+    if (!e || e->q || !e->jobs || !(e->q = tb_ctx_workq(e->ctx))) return;
+    if (!queue_jobs(&e->jobs, e->q)) e->q = NULL;
+}
+
+void tb_early_fonts_free(tb_early_fonts *e) {
+    if (!e) return;
+    for (subset_job *j = e->jobs, *nx; j; j = nx) {
+        nx = j->next;
+        atomic_store(&j->cancelled, true);
+        if (j->queued) tb_workq_wait_for(e->q, j); /* begun: it ends first */
+        job_free(j);
+    }
+    free(e);
 }
 
 bool tb_pdffonts_finish(tb_pdffonts *s) {

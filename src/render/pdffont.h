@@ -34,6 +34,7 @@
 #include "../base/workq.h"
 
 typedef struct tb_pdffonts tb_pdffonts; /* the fonts of one document */
+typedef struct tb_early_fonts tb_early_fonts; /* render.h */
 typedef struct tb_pdffont tb_pdffont;   /* one face in it; owned by the set */
 
 /* What a run needs to write one glyph. */
@@ -80,13 +81,15 @@ bool tb_pdffonts_finish(tb_pdffonts *set);
 ** declare every glyph a face will be drawn with (GIDS: N glyph ids, STRIDE
 ** bytes apart) and whether any run sets it vertically; then start: each
 ** declared face's subset and deflate become a job on Q (the most glyphs
-** first), done while the pages are drawn.  Finish waits for Q and uses
-** each subset whose glyphs are exactly the glyphs used (else subsets
-** again), so the file is the same either way.  Declaring is optional; so
-** is starting.  Q must outlive the jobs: wait for it (or free it) before
-** tb_pdffonts_free. */
+** first), done while the pages are drawn.  A face that EARLY (may be NULL:
+** render.h) began to subset with the same glyphs, or at most 1 % more,
+** takes that job instead; EARLY's other jobs are cancelled if not begun.
+** Finish waits for Q and uses each subset whose glyphs are exactly the
+** glyphs used (an early one: at least them; else subsets again).
+** Declaring is optional; so is starting.  Q must outlive the jobs: wait
+** for it (or free it) before tb_pdffonts_free. */
 void tb_pdffonts_declare(tb_pdffonts *set, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
                          size_t stride);
-void tb_pdffonts_start(tb_pdffonts *set, tb_workq *q);
+void tb_pdffonts_start(tb_pdffonts *set, tb_workq *q, tb_early_fonts *early);
 
 #endif

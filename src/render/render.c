@@ -1278,7 +1278,7 @@ static void declare_fonts(rstate *rs) {
             free((void *)run.glyphs);
         }
     }
-    tb_pdffonts_start(rs->fonts, rs->wq);
+    tb_pdffonts_start(rs->fonts, rs->wq, rs->opts->early);
 }
 
 enum { MAX_NEAR_WARNINGS = 8 };

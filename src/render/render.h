@@ -10,11 +10,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "../base/ctx.h"
+#include "../font/font.h"
 #include "../paginate/pages.h"
 
 typedef enum { TB_VARIANT_WEB, TB_VARIANT_PRINT } tb_variant;
 
 struct tb_layout; /* style/layout.h */
+
+/* Font subsets begun early, on the run's second core (tb_ctx_workq),
+** from the glyphs the guide was first shaped with, while its pages are
+** still being laid out: render takes a face's subset when it holds the
+** glyphs drawn (at most 1 % more) and makes the others itself.  One per
+** document; add every run's glyphs (N ids, STRIDE bytes apart; VERTICAL:
+** set upright in vertical text), then start.  Free after the render
+** (it waits for what was begun and not taken).  NULL when out of memory;
+** every function accepts NULL. */
+typedef struct tb_early_fonts tb_early_fonts;
+tb_early_fonts *tb_early_fonts_new(tb_ctx *ctx, tb_variant variant);
+void tb_early_fonts_add(tb_early_fonts *e, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
+                        size_t stride);
+void tb_early_fonts_start(tb_early_fonts *e);
+void tb_early_fonts_free(tb_early_fonts *e);
 
 typedef struct tb_render_opts {
     tb_variant variant;
@@ -29,6 +45,8 @@ typedef struct tb_render_opts {
                                  are reported (else guide_name) */
     bool back_cover;          /* the last page is a back cover: blank pages
                                  that a saddle stitch needs go before it */
+    tb_early_fonts *early;    /* subsets already under way (borrowed; may
+                                 be NULL) */
     bool *input_error;        /* when not NULL, set to whether a failed
                                  render failed on its input (a preflight
                                  error, a damaged image: exit status 1)

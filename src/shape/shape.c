@@ -599,3 +599,34 @@ tb_shaped_doc *tb_shape_doc(tb_shaper *sh, tb_arena *a, const tb_styled *st) {
     if (st->running_title) d->running_title = tb_shape_para(sh, a, st->running_title);
     return d;
 }
+
+/* ---- the glyphs of a shaped document ---------------------------------- */
+
+static void shaped_glyphs(const tb_shaped *t, tb_glyphs_fn fn, void *ud) {
+    if (!t) return;
+    for (size_t r = 0; r < t->nruns; r++) {
+        const tb_srun *run = &t->runs[r];
+        if (run->g1 > run->g0 && run->face)
+            fn(ud, run->face, run->orient == TB_OR_UPRIGHT, &t->g[run->g0].gid, run->g1 - run->g0, sizeof *t->g);
+    }
+    for (size_t i = 0; t->rt && t->para && i < t->para->nruby; i++) shaped_glyphs(t->rt[i], fn, ud);
+    shaped_glyphs(t->boten, fn, ud);
+}
+
+static void block_glyphs(const tb_shblock *b, tb_glyphs_fn fn, void *ud) {
+    for (; b; b = b->next) {
+        shaped_glyphs(b->text, fn, ud);
+        shaped_glyphs(b->aux, fn, ud);
+        shaped_glyphs(b->running, fn, ud);
+        block_glyphs(b->first, fn, ud);
+    }
+}
+
+void tb_shaped_doc_glyphs(const tb_shaped_doc *d, tb_glyphs_fn fn, void *ud) {
+    if (!d) return;
+    block_glyphs(d->cover, fn, ud);
+    block_glyphs(d->body, fn, ud);
+    block_glyphs(d->back, fn, ud);
+    shaped_glyphs(d->folio_digits, fn, ud);
+    shaped_glyphs(d->running_title, fn, ud);
+}

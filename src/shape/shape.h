@@ -97,4 +97,13 @@ tb_shaped_doc *tb_shape_doc(tb_shaper *sh, tb_arena *a, const tb_styled *st);
 void tb_shaper_end_document(tb_shaper *sh);
 tb_shaped *tb_shape_para(tb_shaper *sh, tb_arena *a, const tb_para *p);
 
+/* Every run of a shaped document (its blocks, their markers, running
+** heads, ruby and emphasis dots, the folio digits): FN gets the run's face,
+** whether it is set upright in vertical text, and its N glyph ids, STRIDE
+** bytes apart.  For work that can begin before the pages exist (render
+** subsets the fonts early). */
+typedef void (*tb_glyphs_fn)(void *ud, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
+                             size_t stride);
+void tb_shaped_doc_glyphs(const tb_shaped_doc *d, tb_glyphs_fn fn, void *ud);
+
 #endif

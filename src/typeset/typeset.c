@@ -14,7 +14,7 @@ static bool maps_equal(const tb_pagemap *a, const tb_pagemap *b) {
 }
 
 tb_pages *tb_typeset(tb_ctx *ctx, tb_arena *a, tb_shaper *sh, tb_breaker *br, const tb_doc *doc,
-                     const tb_layout *lay, bool *back_cover) {
+                     const tb_layout *lay, const tb_typeset_hook *hook, bool *back_cover) {
     tb_pagemap map = {0}, prev = {0};
     tb_pages *pages = NULL;
     size_t mark = tb_diags_len(ctx->diags);
@@ -25,6 +25,8 @@ tb_pages *tb_typeset(tb_ctx *ctx, tb_arena *a, tb_shaper *sh, tb_breaker *br, co
         const tb_styled *st = tb_style_run(ctx, a, doc, lay, pass ? &prev : NULL);
         *back_cover = st && st->back;
         const tb_shaped_doc *shd = tb_shape_doc(sh, a, st);
+        if (pass == 0 && hook && hook->shaped && shd && !tb_diags_count(ctx->diags, TB_ERROR))
+            hook->shaped(hook->ud, shd);
         const tb_lined_doc *ld = tb_break_doc(br, a, shd);
         pages = tb_paginate(ctx, a, ld, &map);
         if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) {

@@ -18,11 +18,19 @@
 
 enum { TB_TYPESET_MAX_PASSES = 5 };
 
+/* Called once, after the first pass has shaped the guide (NULL: none):
+** the driver starts work that needs the glyphs but not the pages. */
+typedef struct tb_typeset_hook {
+    void (*shaped)(void *ud, const tb_shaped_doc *shd);
+    void *ud;
+} tb_typeset_hook;
+
 /* The pages of DOC on LAY, allocated in A; NULL after an error (reported
 ** in ctx->diags: the diagnostics of earlier passes are dropped, those of
 ** the last pass stay).  *BACK_COVER: the guide has a back cover (render
-** puts blank pages before it).  SH and BR are borrowed. */
+** puts blank pages before it).  SH, BR and HOOK (may be NULL) are
+** borrowed. */
 tb_pages *tb_typeset(tb_ctx *ctx, tb_arena *a, tb_shaper *sh, tb_breaker *br, const tb_doc *doc,
-                     const tb_layout *lay, bool *back_cover);
+                     const tb_layout *lay, const tb_typeset_hook *hook, bool *back_cover);
 
 #endif

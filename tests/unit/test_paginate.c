@@ -102,7 +102,7 @@ static size_t typeset(const char *lay_path, const char *body) {
     size_t n = 0;
     if (lay && !tb_diags_count(ctx->diags, TB_ERROR)) {
         bool back = false;
-        tb_pages *pages = tb_typeset(ctx, a, sh, br, doc, lay, &back);
+        tb_pages *pages = tb_typeset(ctx, a, sh, br, doc, lay, NULL, &back);
         n = pages ? pages->n : 0;
     }
     tb_layouts_free(ls);

@@ -423,6 +423,63 @@ static void check_print(const char *pdf) {
     free(out);
 }
 
+/* ---- early subsets ---------------------------------------------------- */
+
+/* Every glyph of PS into E, but (DROP) the highest glyph id FACE draws;
+** EXTRA adds glyph ids 1..EXTRA of FACE. */
+static void early_add(tb_early_fonts *e, const tb_pages *ps, bool drop, tb_face *face, uint32_t extra) {
+    uint32_t max = 0;
+    for (size_t i = 0; drop && i < ps->n; i++)
+        for (const tb_item *it = ps->pages[i].first; it; it = it->next)
+            for (size_t g = 0; it->kind == TB_IT_GLYPHS && it->u.glyphs.face == face && g < it->u.glyphs.n; g++)
+                if (it->u.glyphs.glyphs[g].gid > max) max = it->u.glyphs.glyphs[g].gid;
+    for (size_t i = 0; i < ps->n; i++)
+        for (const tb_item *it = ps->pages[i].first; it; it = it->next) {
+            if (it->kind != TB_IT_GLYPHS) continue;
+            const tb_glyph_run *r = &it->u.glyphs;
+            for (size_t g = 0; g < r->n; g++)
+                if (!(drop && r->face == face && r->glyphs[g].gid == max))
+                    tb_early_fonts_add(e, r->face, r->vertical, &r->glyphs[g].gid, 1, sizeof r->glyphs[g].gid);
+        }
+    for (uint32_t g = 1; g <= extra; g++) tb_early_fonts_add(e, face, false, &g, 1, sizeof g);
+}
+
+/* Subsets begun early are taken only when they hold the glyphs drawn
+** (render.h): a file made with them is the file made without them. */
+static void early_fonts(tb_ctx *ctx, tb_pages *ps) {
+    tb_render_opts o = {.variant = TB_VARIANT_WEB, .epoch = 1710763200, .guide_name = "test.ja"};
+    unsigned char *ref = NULL;
+    size_t nref = 0;
+    if (!check(tb_render_pdf(ctx, ps, &o, &ref, &nref), t_diags_text(ctx->diags), "render-4.1 renders without early subsets")) return;
+    const tb_face *first = NULL;
+    for (const tb_item *it = ps->pages[0].first; it && !first; it = it->next)
+        if (it->kind == TB_IT_GLYPHS) first = it->u.glyphs.face;
+    static const struct {
+        bool drop;
+        uint32_t extra;
+        const char *what;
+    } cases[] = {
+        {false, 0, "render-4.2 early subsets of exactly the glyphs drawn: the same file"},
+        {true, 0, "render-4.3 early subsets short of a glyph drawn are not taken: the same file"},
+        {false, 300, "render-4.4 early subsets with many more glyphs are not taken: the same file"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        tb_early_fonts *e = tb_early_fonts_new(ctx, TB_VARIANT_WEB);
+        early_add(e, ps, cases[k].drop, (tb_face *)first, cases[k].extra);
+        tb_early_fonts_start(e);
+        o.early = e;
+        unsigned char *out = NULL;
+        size_t n = 0;
+        bool ok = tb_render_pdf(ctx, ps, &o, &out, &n);
+        tb_early_fonts_free(e);
+        check(ok && n == nref && !memcmp(out, ref, n), ok ? "the files differ" : t_diags_text(ctx->diags), "%s",
+              cases[k].what);
+        free(out);
+    }
+    tb_early_fonts_free(NULL);
+    free(ref);
+}
+
 /* ---- main ------------------------------------------------------------ */
 
 /* Render twice; write the first result to PATH.  ID names the checks. */
@@ -509,6 +566,7 @@ int main(int argc, char **argv) {
         check_print(prn);
     }
     check(tb_diags_len(ctx->diags) == 0, t_diags_text(ctx->diags), "render-2.30 no errors or warnings reported");
+    early_fonts(ctx, &ps);
     tb_arena_free(a);
 
     /* failing renders: each reports one error and returns nothing */
