@@ -22,6 +22,7 @@ bool tb_in_set(uint32_t c, const uint32_t *set, size_t n) {
 
 tb_jclass_t tb_jclass(uint32_t c) {
     if (c < 0x3000) return c == ' ' ? TB_J_SPACE : TB_J_NORMAL;
+    if (c >= 0x3040 && c < 0xFF00 && c != 0x30FB) return TB_J_NORMAL; /* kana and kanji: most text */
     if (tb_in_set(c, OPENING, sizeof OPENING / sizeof *OPENING)) return TB_J_OPEN;
     if (tb_in_set(c, CLOSING, sizeof CLOSING / sizeof *CLOSING)) return TB_J_CLOSE;
     if (c == 0x3001 || c == 0xFF0C) return TB_J_COMMA;                 /* 、， */

@@ -34,6 +34,9 @@ struct tb_face {
     tb_face_metrics m;
     char *psname;           /* owned */
     tb_fontcat *cat;        /* back reference (borrowed) */
+    /* tb_face_glyph's answers, direct-mapped by code point (cp UINT32_MAX:
+       empty); one thread asks (shape and break) */
+    struct { uint32_t cp, gid; } glyphs[2048];
 };
 
 typedef struct chain {
@@ -365,6 +368,7 @@ bool tb_face_open(tb_ctx *ctx, tb_face *f) {
     }
     tb_font_populate(f->hb_face, NULL, NULL);
     f->hb_font = hb_font_create(f->hb_face);
+    for (size_t i = 0; i < sizeof f->glyphs / sizeof *f->glyphs; i++) f->glyphs[i].cp = UINT32_MAX;
     f->ok = true;
     return true;
 }
@@ -399,8 +403,13 @@ bool tb_face_is_cff(tb_face *f) {
 }
 
 uint32_t tb_face_glyph(tb_face *f, uint32_t cp) {
+    if (!f->ok) return 0;
+    unsigned slot = (cp ^ cp >> 11) & 2047;
+    if (f->glyphs[slot].cp == cp) return f->glyphs[slot].gid;
     hb_codepoint_t g = 0;
-    if (!f->ok || !hb_font_get_nominal_glyph(f->hb_font, cp, &g)) return 0;
+    if (!hb_font_get_nominal_glyph(f->hb_font, cp, &g)) g = 0;
+    f->glyphs[slot].cp = cp;
+    f->glyphs[slot].gid = g;
     return g;
 }
 

@@ -39,6 +39,11 @@ struct tb_shaper {
     size_t nhalves, caphalves;
     hb_script_t *script_of;
     size_t cap;
+    /* shape plans, by face and segment properties: hb_shape looks its plan
+       up in the face's cache on every call, and building that key searches
+       GSUB and GPOS for feature variations each time (a tenth of shaping) */
+    struct plan { hb_face_t *face; hb_segment_properties_t props; hb_shape_plan_t *plan; } *plans;
+    size_t nplans, capplans;
 };
 
 tb_shaper *tb_shaper_new(tb_ctx *ctx) {
@@ -62,7 +67,36 @@ void tb_shaper_free(tb_shaper *sh) {
     free(sh->cps); free(sh->offs); free(sh->font_of); free(sh->script_of);
     free(sh->cache);
     free(sh->halves);
+    for (size_t i = 0; i < sh->nplans; i++) hb_shape_plan_destroy(sh->plans[i].plan);
+    free(sh->plans);
     free(sh);
+}
+
+/* Shape BUF (its properties set) with FONT: as hb_shape, with the plan
+** kept here. */
+static void shape_buf(tb_shaper *sh, hb_font_t *font, hb_buffer_t *buf) {
+    hb_segment_properties_t props;
+    hb_buffer_get_segment_properties(buf, &props);
+    hb_face_t *face = hb_font_get_face(font);
+    hb_shape_plan_t *plan = NULL;
+    for (size_t i = 0; i < sh->nplans && !plan; i++)
+        if (sh->plans[i].face == face && hb_segment_properties_equal(&sh->plans[i].props, &props))
+            plan = sh->plans[i].plan;
+    if (!plan) {
+        if (sh->nplans == sh->capplans) {
+            size_t cap = sh->capplans ? 2 * sh->capplans : 16;
+            struct plan *v = realloc(sh->plans, cap * sizeof *v);
+            if (!v) {
+                hb_shape(font, buf, NULL, 0);
+                return;
+            }
+            sh->plans = v;
+            sh->capplans = cap;
+        }
+        plan = hb_shape_plan_create_cached(face, &props, NULL, 0, NULL);
+        sh->plans[sh->nplans++] = (struct plan){face, props, plan};
+    }
+    hb_shape_plan_execute(plan, font, buf, NULL, 0);
 }
 
 static chain_entry *chain_for(tb_shaper *sh, const char *role, bool bold, const char *lang) {
@@ -470,7 +504,7 @@ static tb_shaped *shape_uncached(tb_shaper *sh, tb_arena *a, const tb_para *p) {
         hb_buffer_set_cluster_level(sh->buf, scr == HB_SCRIPT_THAI || scr == HB_SCRIPT_LAO
                                                  ? HB_BUFFER_CLUSTER_LEVEL_MONOTONE_GRAPHEMES
                                                  : HB_BUFFER_CLUSTER_LEVEL_MONOTONE_CHARACTERS);
-        hb_shape(tb_face_hb_font(face), sh->buf, NULL, 0);
+        shape_buf(sh, tb_face_hb_font(face), sh->buf);
         unsigned len = 0;
         hb_glyph_info_t *info = hb_buffer_get_glyph_infos(sh->buf, &len);
         hb_glyph_position_t *pos = hb_buffer_get_glyph_positions(sh->buf, NULL);
