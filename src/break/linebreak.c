@@ -117,8 +117,10 @@ static const uint32_t COUNTERS[] = {0x2103, 0x3064, 0x338F, 0x33A1, 0x4E07, 0x4E
 
 #define IN(c, set) tb_in_set((c), (set), sizeof(set) / sizeof((set)[0]))
 
-bool tb_kinsoku_no_start(uint32_t c) { return c >= ')' && IN(c, NO_START); }
-bool tb_kinsoku_no_end(uint32_t c) { return c >= '(' && IN(c, NO_END); }
+/* (neither list has anything in U+3200..U+FEFF: kanji and hangul, most
+   of a CJK text, are answered without a search) */
+bool tb_kinsoku_no_start(uint32_t c) { return c >= ')' && !(c >= 0x3200 && c < 0xFF00) && IN(c, NO_START); }
+bool tb_kinsoku_no_end(uint32_t c) { return c >= '(' && !(c >= 0x3200 && c < 0xFF00) && IN(c, NO_END); }
 
 /* ORDER: enum jcls follows tb_jclass_t */
 static enum jcls jclass(uint32_t c) { return (enum jcls)tb_jclass(c); }
