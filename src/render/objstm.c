@@ -17,6 +17,7 @@
 #include <string.h>
 #include "pdfbuf.h"
 #include "pdfstream.h"
+#include "../base/workq.h"
 
 enum { PER_STREAM = 200 };   /* objects in one object stream */
 
@@ -59,7 +60,44 @@ static void put_be(pdfbuf *b, uint32_t v, int bytes) {
     for (int i = bytes - 1; i >= 0; i--) pdfbuf_char(b, (char)(v >> (8 * i)));
 }
 
-bool tb_objstm_pack(const unsigned char *in, size_t n, unsigned char **out, size_t *outn) {
+/* One object stream on its way: its numbers, its data (the header of
+** "num offset" pairs, then the objects), deflated by a job. */
+typedef struct ostream {
+    unsigned long num, k;  /* object number; objects in it */
+    size_t first;          /* bytes of the header */
+    pdfbuf data, z;
+    bool ok;
+} ostream;
+
+static void deflate_job(void *arg) {
+    ostream *s = arg;
+    s->ok = pdfbuf_ok(&s->data) && deflate_all(s->data.p, s->data.n, &s->z);
+}
+
+/* Append finished stream S to B and the (num, offset) pair to XS. */
+static bool put_ostream(pdfbuf *b, pdfbuf *xs, ostream *s) {
+    bool ok = s->ok;
+    if (ok) {
+        size_t at = b->n; /* the object stream's own offset goes in the xref stream */
+        pdfbuf_uint(b, s->num);
+        pdfbuf_str(b, " 0 obj\n<<\n/Type /ObjStm\n/N ");
+        pdfbuf_uint(b, s->k);
+        pdfbuf_str(b, "\n/First ");
+        pdfbuf_uint(b, s->first);
+        pdfbuf_str(b, "\n/Filter /FlateDecode\n/Length ");
+        pdfbuf_uint(b, s->z.n);
+        pdfbuf_str(b, "\n>>\nstream\r\n");
+        pdfbuf_add(b, s->z.p, s->z.n);
+        pdfbuf_str(b, "\nendstream\nendobj\n");
+        uint32_t pair[2] = {(uint32_t)s->num, (uint32_t)at};
+        pdfbuf_add(xs, pair, sizeof pair);
+    }
+    pdfbuf_free(&s->data);
+    pdfbuf_free(&s->z);
+    return ok;
+}
+
+bool tb_objstm_pack(tb_workq *q, const unsigned char *in, size_t n, unsigned char **out, size_t *outn) {
     *out = NULL;
     *outn = 0;
     const unsigned char *end = in + n;
@@ -114,12 +152,26 @@ bool tb_objstm_pack(const unsigned char *in, size_t n, unsigned char **out, size
             o[i].where = (uint32_t)b.n;
             pdfbuf_add(&b, in + o[i].off, o[i].end + 8 - o[i].off);
         }
-    /* the rest in object streams numbered from SIZE */
+    /* the rest in object streams numbered from SIZE, deflated on the work
+       queue, a few at a time (memory stays bounded), written in order */
+    enum { INFLIGHT = 4 };
+    ostream ring[INFLIGHT];
+    memset(ring, 0, sizeof ring);
+    size_t head = 0, count = 0; /* the oldest in flight; how many */
+    bool zok = true;
     unsigned long next_num = size;
-    for (unsigned long i = 1; i < size;) {
+    for (unsigned long i = 1; i < size && zok;) {
+        if (count == INFLIGHT) { /* the oldest first: it goes out next */
+            tb_workq_wait_for(q, &ring[head]);
+            zok = put_ostream(&b, &xs, &ring[head]);
+            head = (head + 1) % INFLIGHT;
+            count--;
+            if (!zok) break;
+        }
+        ostream *st = &ring[(head + count) % INFLIGHT];
         pdfbuf_reset(&hdr);
         pdfbuf_reset(&os);
-        unsigned long num = next_num++, k = 0;
+        unsigned long num = next_num, k = 0;
         for (; i < size && k < PER_STREAM; i++) {
             if (o[i].stream) continue;
             o[i].where = (uint32_t)num;
@@ -131,36 +183,19 @@ bool tb_objstm_pack(const unsigned char *in, size_t n, unsigned char **out, size
             pdfbuf_add(&os, in + o[i].body, o[i].end - o[i].body);
             pdfbuf_char(&os, '\n');
         }
-        if (!k) {
-            next_num--;
-            break;
-        }
-        pdfbuf data = {0};
-        pdfbuf_add(&data, hdr.p, hdr.n);
-        pdfbuf_add(&data, os.p, os.n);
-        pdfbuf z = {0};
-        bool zok = pdfbuf_ok(&data) && deflate_all(data.p, data.n, &z);
-        if (zok) {
-            /* the object stream's own offset goes in the xref stream below */
-            size_t at = b.n;
-            pdfbuf_uint(&b, num);
-            pdfbuf_str(&b, " 0 obj\n<<\n/Type /ObjStm\n/N ");
-            pdfbuf_uint(&b, k);
-            pdfbuf_str(&b, "\n/First ");
-            pdfbuf_uint(&b, hdr.n);
-            pdfbuf_str(&b, "\n/Filter /FlateDecode\n/Length ");
-            pdfbuf_uint(&b, z.n);
-            pdfbuf_str(&b, "\n>>\nstream\r\n");
-            pdfbuf_add(&b, z.p, z.n);
-            pdfbuf_str(&b, "\nendstream\nendobj\n");
-            /* remember it: reuse xs as a list of (num, offset) pairs */
-            uint32_t pair[2] = {(uint32_t)num, (uint32_t)at};
-            pdfbuf_add(&xs, pair, sizeof pair);
-        }
-        pdfbuf_free(&data);
-        pdfbuf_free(&z);
-        if (!zok) goto done;
+        if (!k) break;
+        next_num++;
+        *st = (ostream){.num = num, .k = k, .first = hdr.n};
+        pdfbuf_add(&st->data, hdr.p, hdr.n);
+        pdfbuf_add(&st->data, os.p, os.n);
+        count++;
+        tb_workq_add(q, deflate_job, st);
     }
+    for (; count; count--, head = (head + 1) % INFLIGHT) {
+        tb_workq_wait_for(q, &ring[head]);
+        zok = put_ostream(&b, &xs, &ring[head]) && zok;
+    }
+    if (!zok) goto done;
     /* the xref stream: type 1 (offset) or 2 (object stream, index) */
     unsigned long xref_num = next_num, total = xref_num + 1;
     size_t xref_at = b.n;
@@ -177,7 +212,7 @@ bool tb_objstm_pack(const unsigned char *in, size_t n, unsigned char **out, size
     }
     put_be(&rows, 1, 1), put_be(&rows, (uint32_t)xref_at, 4), put_be(&rows, 0, 2);
     pdfbuf z = {0};
-    bool zok = pdfbuf_ok(&rows) && deflate_all(rows.p, rows.n, &z);
+    zok = pdfbuf_ok(&rows) && deflate_all(rows.p, rows.n, &z);
     pdfbuf_free(&rows);
     if (!zok || xref_at > UINT32_MAX) {
         pdfbuf_free(&z);

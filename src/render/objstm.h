@@ -17,8 +17,10 @@
 #include <stddef.h>
 
 /* Repack IN (N bytes, as saved by libharu 2.3.0) into a malloc'd *OUT of
-** *OUTN bytes.  False when IN is not laid out as expected (the caller
-** keeps IN) or when out of memory. */
-bool tb_objstm_pack(const unsigned char *in, size_t n, unsigned char **out, size_t *outn);
+** *OUTN bytes, the object streams deflated as jobs on Q (may be NULL: here,
+** in turn; a few at a time, so memory stays bounded).  False when IN is
+** not laid out as expected (the caller keeps IN) or when out of memory. */
+typedef struct tb_workq tb_workq;
+bool tb_objstm_pack(tb_workq *q, const unsigned char *in, size_t n, unsigned char **out, size_t *outn);
 
 #endif

@@ -1368,7 +1368,7 @@ static bool save(rstate *rs, unsigned char **out, size_t *len) {
     if (!rs->print) { /* web: object streams, an xref stream (see objstm.h) */
         unsigned char *packed = NULL;
         size_t npacked = 0;
-        if (tb_objstm_pack(buf, size, &packed, &npacked)) {
+        if (tb_objstm_pack(rs->wq, buf, size, &packed, &npacked)) {
             free(buf);
             buf = packed;
             size = (HPDF_UINT32)npacked;
