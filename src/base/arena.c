@@ -17,12 +17,17 @@ typedef struct block {
 struct tb_arena {
     block *top;
     size_t total;           /* bytes handed out */
+    tb_arena *kids, *next;  /* owned: arenas freed with this one (tb_arena_adopt) */
 };
 
 tb_arena *tb_arena_new(void) { return calloc(1, sizeof(tb_arena)); }
 
 void tb_arena_free(tb_arena *a) {
     if (!a) return;
+    for (tb_arena *k = a->kids, *nx; k; k = nx) {
+        nx = k->next;
+        tb_arena_free(k);
+    }
     for (block *b = a->top, *p; b; b = p) {
         p = b->prev;
         free(b);
@@ -77,4 +82,14 @@ char *tb_arena_strdup(tb_arena *a, const char *s) {
     return s ? tb_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
-size_t tb_arena_used(const tb_arena *a) { return a->total; }
+size_t tb_arena_used(const tb_arena *a) {
+    size_t n = a->total;
+    for (const tb_arena *k = a->kids; k; k = k->next) n += tb_arena_used(k);
+    return n;
+}
+
+void tb_arena_adopt(tb_arena *a, tb_arena *child) {
+    if (!child) return;
+    child->next = a->kids;
+    a->kids = child;
+}

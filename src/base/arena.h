@@ -22,8 +22,13 @@ void *tb_arena_alloc(tb_arena *a, size_t size);
 void *tb_arena_grow(tb_arena *a, void *old, size_t old_n, size_t new_n, size_t elt);
 char *tb_arena_strdup(tb_arena *a, const char *s);
 char *tb_arena_strndup(tb_arena *a, const char *s, size_t n);
-/* Bytes handed out so far (for limits and the benchmark). */
+/* Bytes handed out so far, its adopted arenas' included (for limits and
+** the benchmark). */
 size_t tb_arena_used(const tb_arena *a);
+/* CHILD (an arena of its own, not adopted before) is freed with A from
+** now on: work that kept it apart, to drop it early, keeps it.  Accepts a
+** NULL CHILD. */
+void tb_arena_adopt(tb_arena *a, tb_arena *child);
 
 #define TB_NEW(a, T) ((T *)tb_arena_alloc((a), sizeof(T)))
 #define TB_NEWN(a, T, n) ((T *)tb_arena_alloc((a), sizeof(T) * (size_t)(n)))

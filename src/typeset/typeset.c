@@ -19,6 +19,11 @@ tb_pages *tb_typeset(tb_ctx *ctx, tb_arena *a, tb_shaper *sh, tb_breaker *br, co
     tb_pages *pages = NULL;
     size_t mark = tb_diags_len(ctx->diags);
     *back_cover = false;
+    /* each pass's pages in an arena of their own: an earlier pass's are
+       dropped once the next pass has compared its page numbers (only its
+       map is read, and nothing else points into them); the last is kept
+       with A */
+    tb_arena *earlier = NULL, *cur = NULL;
     tb_breaker_begin_document(br); /* later passes re-break only what changed */
     for (int pass = 0; pass < TB_TYPESET_MAX_PASSES; pass++) {
         tb_diags_truncate(ctx->diags, mark);
@@ -28,15 +33,27 @@ tb_pages *tb_typeset(tb_ctx *ctx, tb_arena *a, tb_shaper *sh, tb_breaker *br, co
         if (pass == 0 && hook && hook->shaped && shd && !tb_diags_count(ctx->diags, TB_ERROR))
             hook->shaped(hook->ud, shd);
         const tb_lined_doc *ld = tb_break_doc(br, a, shd);
-        pages = tb_paginate(ctx, a, ld, &map);
+        cur = tb_arena_new();
+        pages = tb_paginate(ctx, cur ? cur : a, ld, &map);
         if (!pages || tb_diags_count(ctx->diags, TB_ERROR)) {
             tb_breaker_end_document(br);
+            tb_arena_free(earlier);
+            tb_arena_free(cur);
             return NULL;
         }
         if (!st->page_numbers) break; /* nothing printed depends on pages */
         if (pass && maps_equal(&map, &prev)) break;
         prev = map;
+        tb_arena_free(earlier);
+        earlier = cur;
+        cur = NULL;
     }
     tb_breaker_end_document(br);
+    if (!cur) { /* every pass ran: the last one's pages went to EARLIER */
+        cur = earlier;
+        earlier = NULL;
+    }
+    tb_arena_free(earlier);
+    tb_arena_adopt(a, cur);
     return pages;
 }

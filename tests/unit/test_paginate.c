@@ -83,6 +83,8 @@ static const char *lines_of(int n, char *buf, size_t cap) {
 
 /* Typeset BODY (the guide's blocks; its first line is line 4 of the file)
 ** on LAYOUT; the diagnostics stay in ctx->diags.  Returns the pages. */
+static char seen[8192]; /* the runs' text of the last typeset, '|' after each */
+
 static size_t typeset(const char *lay_path, const char *body) {
     char path[300], text[8192];
     snprintf(path, sizeof path, "%s/g%d.xml", dir, ++serial);
@@ -104,6 +106,14 @@ static size_t typeset(const char *lay_path, const char *body) {
         bool back = false;
         tb_pages *pages = tb_typeset(ctx, a, sh, br, doc, lay, NULL, &back);
         n = pages ? pages->n : 0;
+        /* the text of every run, read back (under AddressSanitizer a page
+           in an arena typeset dropped would be a use after free) */
+        seen[0] = 0;
+        for (size_t i = 0; i < n; i++)
+            for (const tb_item *it = pages->pages[i].first; it; it = it->next)
+                if (it->kind == TB_IT_GLYPHS && it->u.glyphs.text)
+                    snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "%.*s|", (int)it->u.glyphs.ntext,
+                             it->u.glyphs.text);
     }
     tb_layouts_free(ls);
     tb_arena_free(a);
@@ -181,9 +191,14 @@ static void passes(void) {
              "  <p>%s</p>\n"
              "  <section id=\"s1\"><title>節</title><p>見出しは<ref to=\"s1\"/>にある。</p></section>\n",
              lines_of(2, p, sizeof p));
-    typeset(layout(90, 0), body);
+    size_t n = typeset(layout(90, 0), body);
     CHECK(count(TB_KIND_WIDOW, NULL) == 1 && count(TB_KIND_ORPHAN, NULL) == 1,
           "paginate-3.1 a guide with a ref (several passes): the widow and the orphan once each (%s)", diags_line());
+    /* each pass's pages have an arena of their own, dropped after the next
+       pass: the last pass's stay whole, with the page its ref found */
+    CHECK(n >= 2 && strstr(seen, "節|") && strstr(seen, "見出しは"),
+          "paginate-3.2 the last pass's pages read back whole after the earlier passes' are dropped (%zu pages: %.200s)",
+          n, seen);
 }
 
 /* On a line grid, a paragraph's first line snaps down to the next grid
