@@ -8,9 +8,9 @@
 ** merged by when each child's content was first drawn.  Elements with no
 ** content anywhere below them are left out.
 **
-** The tree is kept here, in the records below, not as libharu objects (a
-** long book has tens of thousands of elements; as libharu dictionaries and
-** arrays they cost tens of MB and a third of the time of saving).  Each
+** The tree is kept here, in the records below, not as libharu objects (as
+** libharu dictionaries and arrays, the tree of the ×50 long book, 367
+** pages, cost 24 MB of heap and 55 of the build's 325 ms).  Each
 ** StructElem, the StructTreeRoot and the ParentTree is a libharu dictionary
 ** with no entries, registered in the cross-reference table so that libharu
 ** numbers it and writes "N 0 obj" … "endobj"; its write hook (write_fn,
@@ -33,8 +33,9 @@
 typedef struct rec {         /* an element's own content */
     long seq;                /* when it was drawn */
     int page;                /* index of the page */
-    int mcid;                /* marked content MCID on PAGE, or -1: */
-    int annot;               /* the OBJR of annotation t->annots[ANNOT] */
+    int mcid;                /* marked content MCID on PAGE (ANNOT is -1) */
+    int annot;               /* else the index in t->annots of the link
+                                annotation (on PAGE) whose OBJR this is */
 } rec;
 
 typedef struct elem {
