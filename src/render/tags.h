@@ -22,6 +22,10 @@ typedef struct tb_tagger tb_tagger;
 ** current page's content into. */
 typedef struct pdfbuf pdfbuf;
 tb_tagger *tb_tagger_new(tb_ctx *ctx, HPDF_Doc pdf, const tb_pages *pages, pdfbuf *ops);
+/* After HPDF_SaveToStream (before or after HPDF_Free): the tree's
+** dictionaries in PDF hold no entries of their own; their write hooks
+** write them from the tagger's records when the document is saved.  The
+** PAGES given to tb_tagger_new are read until then too. */
 void tb_tagger_free(tb_tagger *t);
 
 /* Before drawing IT on PAGE (index IDX): writes "/Type <</MCID n>> BDC" or

@@ -11,6 +11,7 @@ for g in content/*/*.xml; do
     if ! "$TEBIKI" build -q -o "$TMP/$guide.pdf" "$g" > /dev/null 2> "$TMP/err"; then
         echo "FAIL ${P}tagged/$guide/build: $(head -c 200 "$TMP/err")"; continue
     fi
-    python3 tests/e2e/tagged_check.py "$TMP/$guide.pdf" "$g" "$PDFCHECK" "${P}tagged/$guide"
+    python3 tests/e2e/tagged_check.py "$TMP/$guide.pdf" "$g" "$PDFCHECK" "${P}tagged/$guide" 2> "$TMP/err" ||
+        echo "FAIL ${P}tagged/$guide/check: tagged_check.py stopped: $(tail -1 "$TMP/err" | head -c 200)"
 done
 exit 0

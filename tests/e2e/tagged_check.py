@@ -8,8 +8,12 @@ streams) and poppler's `pdfinfo -struct-text` (the tree's text in order):
   lang         the catalog has /Lang
   mcids        every MCID used on every page is referenced from the tree
   untagged     no text or image outside both the tree and an Artifact
+  tree         no element is reached twice going down the tree
   figures      every Figure has /Alt
   headings     H1..H6 never skip a level going down
+  parents      each element's /P is the node that holds it; the ParentTree
+               maps each page's MCIDs and each link's /StructParent to the
+               element that holds it; /ParentTreeNextKey is above every key
   order        the tree's text holds every paragraph of the guide, in order
 """
 import importlib.machinery, importlib.util, json, re, subprocess, sys
@@ -80,8 +84,13 @@ report("untagged", None if not outside else f"{len(outside)} operators: " + " | 
 root = obj(cat.get("/StructTreeRoot"))
 if not root:
     report("tree", "no /StructTreeRoot"); sys.exit(0)
-refd, figures, heads = {}, [], []
+refd, figures, heads, twice = {}, [], [], []
+seen = set()
 def walk(ref, page=None):
+    if isinstance(ref, str):  # a reference: each element is reached once
+        if ref in seen:
+            twice.append(ref); return
+        seen.add(ref)
     e = obj(ref)
     if isinstance(e, int):
         if page: refd.setdefault(page, set()).add(e)
@@ -99,6 +108,7 @@ def walk(ref, page=None):
     for kid in (k if isinstance(k, list) else [k] if k is not None else []):
         walk(kid, pg)
 walk(cat["/StructTreeRoot"])
+report("tree", None if not twice else f"{len(twice)} objects reached twice (a cycle or a shared kid): " + ", ".join(twice[:3]))
 missing = []
 for pref, ids in used.items():
     gone = ids - refd.get(pref, set())
@@ -108,6 +118,53 @@ noalt = [f for f in figures if not f.get("/Alt")]
 report("figures", None if not noalt else f"{len(noalt)} of {len(figures)} Figures without /Alt")
 skip = [f"H{a}→H{b}" for a, b in zip(heads, heads[1:]) if b > a + 1]
 report("headings", None if heads and not skip else ("no headings" if not heads else "skipped levels: " + ", ".join(skip[:5])))
+
+# the tree's back links: each element's /P is the node whose /K holds it;
+# the ParentTree gives, for each page's MCIDs and each annotation's OBJR,
+# the element that holds it; /ParentTreeNextKey is above every key
+holder, bad_p = {}, []
+seen.clear()
+def walk_back(ref, parent, page=None):
+    if isinstance(ref, str):
+        if ref in seen: return
+        seen.add(ref)
+    e = obj(ref)
+    if isinstance(e, int):
+        holder[(page, e)] = parent; return
+    if not isinstance(e, dict): return
+    t = e.get("/Type")
+    if t == "/MCR":
+        holder[(e.get("/Pg", page), e.get("/MCID"))] = parent; return
+    if t == "/OBJR":
+        holder[e.get("/Obj")] = parent; return
+    if parent is not None and e.get("/P") != parent:
+        bad_p.append(f"{ref}: /P {e.get('/P')}, held by {parent}")
+    k = e.get("/K")
+    for kid in (k if isinstance(k, list) else [k] if k is not None else []):
+        walk_back(kid, ref, e.get("/Pg", page))
+for kid in (lambda k: k if isinstance(k, list) else [k] if k is not None else [])(root.get("/K")):
+    walk_back(kid, cat["/StructTreeRoot"])
+nums = (obj(root.get("/ParentTree")) or {}).get("/Nums", [])
+ptree = dict(zip(nums[::2], nums[1::2]))
+bad_pt, keys = [], []
+for pi, pref in enumerate(pages):
+    pg = obj(pref)
+    if "/StructParents" in pg:
+        keys.append(pg["/StructParents"])
+        arr = obj(ptree.get(pg["/StructParents"])) or []
+        for m in sorted(used.get(pref, ())):
+            if m >= len(arr) or arr[m] != holder.get((pref, m)):
+                bad_pt.append(f"p{pi + 1} MCID {m}: {arr[m] if m < len(arr) else None}, held by {holder.get((pref, m))}")
+    for a in obj(pg.get("/Annots")) or []:
+        ao = obj(a)
+        if isinstance(ao, dict) and "/StructParent" in ao:
+            keys.append(ao["/StructParent"])
+            if ptree.get(ao["/StructParent"]) != holder.get(a):
+                bad_pt.append(f"p{pi + 1} annotation {a}: {ptree.get(ao['/StructParent'])}, held by {holder.get(a)}")
+if keys and root.get("/ParentTreeNextKey", -1) <= max(keys):
+    bad_pt.append(f"/ParentTreeNextKey {root.get('/ParentTreeNextKey')} not above key {max(keys)}")
+report("parents", None if not bad_p and not bad_pt else f"{len(bad_p)} wrong /P, {len(bad_pt)} wrong parent tree entries: "
+       + " | ".join((bad_p + bad_pt)[:3]))
 
 # reading order: the tree's text against the guide's paragraphs
 loader = importlib.machinery.SourceFileLoader("pdfcheck", checker)
