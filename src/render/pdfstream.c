@@ -29,7 +29,10 @@ unsigned char *tb_deflate(const void *data, size_t n, int level, size_t *out_n) 
         return NULL;
     }
     *out_n = got;
-    return buf;
+    /* the bound is about the input's size: give the rest back (a page's
+       content deflates to a fifth, and is kept until the file is saved) */
+    unsigned char *fit = realloc(buf, got);
+    return fit ? fit : buf;
 }
 
 /* ---- a stream libharu reads from our buffer ----------------------------
