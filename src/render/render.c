@@ -1083,7 +1083,7 @@ static bool write_outline(rstate *rs) {
 ** saved (with the zeros), so the same input gives the same bytes and
 ** different output gets a different /ID.  Same length: offsets hold.
 ** The digest is the MD5 of the file's size, its CRC-32 and its first and
-** last 64 KB: MD5 over every byte cost a tenth of save, and the CRC
+** last 16 KB: MD5 over every byte cost a tenth of save, and the CRC
 ** (libdeflate's, ~20 times faster) sees a change anywhere. */
 static bool add_id_placeholder(rstate *rs) {
     static const HPDF_BYTE zero[16] = {0};
@@ -1111,7 +1111,7 @@ static bool fix_id(unsigned char *buf, size_t len) {
         break;
     }
     if (!hex[0]) return false;
-    enum { EDGE = 64 * 1024 };
+    enum { EDGE = 16 * 1024 };
     uint32_t crc = tb_crc32(buf, len);
     HPDF_BYTE head[12];
     for (int k = 0; k < 8; k++) head[k] = (HPDF_BYTE)((unsigned long long)len >> (8 * k));
