@@ -943,7 +943,7 @@ static subset_job *early_for(tb_early_fonts *e, const subset_job *j) {
             x->retain != j->retain || !hb_set_is_subset(j->gids, x->gids))
             continue;
         unsigned extra = hb_set_get_population(x->gids) - hb_set_get_population(j->gids);
-        if (100 * extra > hb_set_get_population(j->gids)) continue;
+        if (extra > 10 && 100 * extra > hb_set_get_population(j->gids)) continue;
         *at = x->next; /* the caller's now */
         x->next = NULL;
         return x;
@@ -984,6 +984,25 @@ void tb_early_fonts_add(tb_early_fonts *e, tb_face *face, bool vertical, const u
 
 void tb_early_fonts_start(tb_early_fonts *e) {
     if (!e || e->q || !e->jobs || !(e->q = tb_ctx_workq(e->ctx))) return;
+    /* what the pages may add to the glyphs shaped: the page numbers refs
+       and the contents print are "10" in the first pass, so a face with
+       "1" or "0" gets every digit; a line may end in a hyphen the break
+       stage adds (U+2010, else "-"), so a face with Latin letters gets
+       that.  Then its subset is more often the one drawn. */
+    for (subset_job *j = e->jobs; j; j = j->next) {
+        uint32_t g0 = tb_face_glyph(j->face, '0'), g1 = tb_face_glyph(j->face, '1');
+        if ((g0 && hb_set_has(j->gids, g0)) || (g1 && hb_set_has(j->gids, g1)))
+            for (uint32_t c = '0'; c <= '9'; c++) {
+                uint32_t g = tb_face_glyph(j->face, c);
+                if (g) hb_set_add(j->gids, g);
+            }
+        uint32_t ge = tb_face_glyph(j->face, 'e'), ga = tb_face_glyph(j->face, 'a');
+        if ((ge && hb_set_has(j->gids, ge)) || (ga && hb_set_has(j->gids, ga))) {
+            uint32_t h = tb_face_glyph(j->face, 0x2010);
+            if (!h) h = tb_face_glyph(j->face, '-');
+            if (h) hb_set_add(j->gids, h);
+        }
+    }
     if (!queue_jobs(&e->jobs, e->q)) e->q = NULL;
 }
 

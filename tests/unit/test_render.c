@@ -444,13 +444,32 @@ static void early_add(tb_early_fonts *e, const tb_pages *ps, bool drop, tb_face 
     for (uint32_t g = 1; g <= extra; g++) tb_early_fonts_add(e, face, false, &g, 1, sizeof g);
 }
 
+/* PDF's pages as grey pixels and its text, one string ("" when a tool
+** failed): what a reader sees of it. */
+static char *seen_of(const char *pdf) {
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "pdftoppm -r 36 -gray '%s' 2>/dev/null | md5sum; pdftotext '%s' - 2>/dev/null | md5sum",
+             pdf, pdf);
+    int st = 0;
+    char *out = run(cmd, &st);
+    if (st != 0) out[0] = 0;
+    return out;
+}
+
 /* Subsets begun early are taken only when they hold the glyphs drawn
-** (render.h): a file made with them is the file made without them. */
+** (render.h): a file made with them looks and reads as the file made
+** without them, and is no more than a few glyphs larger (a taken subset
+** may hold the digits and hyphen render adds for what pages may need). */
 static void early_fonts(tb_ctx *ctx, tb_pages *ps) {
     tb_render_opts o = {.variant = TB_VARIANT_WEB, .epoch = 1710763200, .guide_name = "test.ja"};
     unsigned char *ref = NULL;
     size_t nref = 0;
-    if (!check(tb_render_pdf(ctx, ps, &o, &ref, &nref), t_diags_text(ctx->diags), "render-4.1 renders without early subsets")) return;
+    char path[700];
+    snprintf(path, sizeof path, "%s/early-ref.pdf", outdir);
+    if (!check(tb_render_pdf(ctx, ps, &o, &ref, &nref) && write_file(path, ref, nref), t_diags_text(ctx->diags),
+               "render-4.1 renders without early subsets"))
+        return;
+    char *want = seen_of(path);
     const tb_face *first = NULL;
     for (const tb_item *it = ps->pages[0].first; it && !first; it = it->next)
         if (it->kind == TB_IT_GLYPHS) first = it->u.glyphs.face;
@@ -459,9 +478,9 @@ static void early_fonts(tb_ctx *ctx, tb_pages *ps) {
         uint32_t extra;
         const char *what;
     } cases[] = {
-        {false, 0, "render-4.2 early subsets of exactly the glyphs drawn: the same file"},
-        {true, 0, "render-4.3 early subsets short of a glyph drawn are not taken: the same file"},
-        {false, 300, "render-4.4 early subsets with many more glyphs are not taken: the same file"},
+        {false, 0, "render-4.2 early subsets of the glyphs drawn: pages that look and read the same"},
+        {true, 0, "render-4.3 early subsets short of a glyph drawn are not taken: pages that look and read the same"},
+        {false, 300, "render-4.4 early subsets with many more glyphs are not taken: pages that look and read the same"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         tb_early_fonts *e = tb_early_fonts_new(ctx, TB_VARIANT_WEB);
@@ -472,11 +491,18 @@ static void early_fonts(tb_ctx *ctx, tb_pages *ps) {
         size_t n = 0;
         bool ok = tb_render_pdf(ctx, ps, &o, &out, &n);
         tb_early_fonts_free(e);
-        check(ok && n == nref && !memcmp(out, ref, n), ok ? "the files differ" : t_diags_text(ctx->diags), "%s",
-              cases[k].what);
+        snprintf(path, sizeof path, "%s/early-%zu.pdf", outdir, k + 2);
+        char *got = ok && write_file(path, out, n) ? seen_of(path) : strdup("");
+        /* and no larger than a few glyphs more */
+        char why[160];
+        snprintf(why, sizeof why, "%zu bytes against %zu without early subsets", n, nref);
+        check(ok && want[0] && !strcmp(got, want) && n <= nref + 4096, !ok ? t_diags_text(ctx->diags) : n > nref + 4096 ? why : got,
+              "%s", cases[k].what);
+        free(got);
         free(out);
     }
     tb_early_fonts_free(NULL);
+    free(want);
     free(ref);
 }
 
