@@ -933,9 +933,9 @@ void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uin
 }
 
 /* An early job that does for J: the same face, vertical tables and level,
-** and J's glyphs with at most 1 % more (a few glyphs shaped in the first
-** pass that no page shows: a font a little larger, made while the pages
-** were laid out). */
+** and J's glyphs with at most 10 (or 1 %) more (digits, a hyphen, a few
+** glyphs shaped in the first pass that no page shows: a font a little
+** larger, made while the pages were laid out). */
 static subset_job *early_for(tb_early_fonts *e, const subset_job *j) {
     for (subset_job **at = e ? &e->jobs : NULL; at && *at; at = &(*at)->next) {
         subset_job *x = *at;

@@ -82,7 +82,7 @@ bool tb_pdffonts_finish(tb_pdffonts *set);
 ** bytes apart) and whether any run sets it vertically; then start: each
 ** declared face's subset and deflate become a job on Q (the most glyphs
 ** first), done while the pages are drawn.  A face that EARLY (may be NULL:
-** render.h) began to subset with the same glyphs, or at most 1 % more,
+** render.h) began to subset with the same glyphs, or at most 10 (or 1 %) more,
 ** takes that job instead; EARLY's other jobs are cancelled if not begun.
 ** Finish waits for Q and uses each subset whose glyphs are exactly the
 ** glyphs used (an early one: at least them; else subsets again).

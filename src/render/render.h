@@ -19,8 +19,10 @@ struct tb_layout; /* style/layout.h */
 
 /* Font subsets begun early, on the run's second core (tb_ctx_workq),
 ** from the glyphs the guide was first shaped with, while its pages are
-** still being laid out: render takes a face's subset when it holds the
-** glyphs drawn (at most 1 % more) and makes the others itself.  One per
+** still being laid out (with every digit, for page numbers, and the
+** hyphen a line may end in): render takes a face's subset when it holds
+** the glyphs drawn and at most 10 (or 1 %) more, and makes the others
+** itself.  One per
 ** document; add every run's glyphs (N ids, STRIDE bytes apart; VERTICAL:
 ** set upright in vertical text), then start.  Free after the render
 ** (it waits for what was begun and not taken).  NULL when out of memory;
