@@ -15,14 +15,15 @@ DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-de
         mecab libmecab-dev mecab-ipadic-utf8 kanjidic
 
 CC      ?= cc
-PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n libqrencode \
-           lcms2 libpng libjpeg zlib libdeflate
+PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n libpng libjpeg zlib libdeflate
+# opened when first needed (src/base/lazylib.h), not linked: their headers only
+LAZY    := libqrencode lcms2
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
 CFLAGS  += -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\"
 CFLAGS  += -pthread -std=c17 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += -lhyphen -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lmecab -lm
+           $(shell pkg-config --cflags $(PKGS) $(LAZY) 2>/dev/null)
+LDLIBS  += -lhpdf $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 SRC     := $(sort $(wildcard src/*.c src/*/*.c))
 OBJ     := $(SRC:src/%.c=build/obj/%.o)
@@ -205,7 +206,7 @@ FUZZ_ARGS    ?=
 FUZZ_CFLAGS  = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
                 -fno-sanitize-recover=undefined -std=c17 -Wall -Wextra \
                 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\" \
-                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+                $(shell pkg-config --cflags $(PKGS) $(LAZY) 2>/dev/null)
 FUZZ_OBJ     := $(LIBSRC:src/%.c=build/fuzz/obj/%.o)
 FUZZ_BIN     := build/fuzz/fuzz_guide build/fuzz/fuzz_layout
 

@@ -17,6 +17,19 @@
 #include <unicode/ustring.h>
 #include "../base/jclass.h"
 #include "../base/utf8.h"
+#include "../base/lazylib.h"
+/* libhyphen, opened when a line first needs a word hyphenated
+** (base/lazylib.h): a Japanese guide never maps it.  The table is the
+** process's, as the library is; filled once, then only read. */
+#define HYPHEN_FUNCS(X) X(hnj_hyphen_load) X(hnj_hyphen_free) X(hnj_hyphen_hyphenate3)
+static struct { HYPHEN_FUNCS(TB_LAZY_SLOT) } api;
+static tb_lazylib hyphen_lib = {"libhyphen.so.0", 0, ""};
+
+static bool hyphen_api(void) {
+    static const char *const names[] = {HYPHEN_FUNCS(TB_LAZY_NAME)};
+    void *const slots[] = {HYPHEN_FUNCS(TB_LAZY_ADDR)};
+    return tb_lazylib_open(&hyphen_lib, names, slots, sizeof names / sizeof *names);
+}
 
 enum jcls { J_NORMAL, J_OPEN, J_CLOSE, J_COMMA, J_STOP, J_MIDDOT, J_SPACE };
 
@@ -96,7 +109,7 @@ void tb_breaker_free(tb_breaker *br) {
     tb_breaker_begin_document(br);
     free(br->lc);
     for (int i = 0; i < NHYPH; i++)
-        if (br->hyph[i]) hnj_hyphen_free(br->hyph[i]);
+        if (br->hyph[i]) api.hnj_hyphen_free(br->hyph[i]);
     free(br);
 }
 
@@ -230,7 +243,7 @@ static HyphenDict *hyph_dict(tb_breaker *br, const char *lang) {
             br->hyph_tried[i] = true;
             char path[256];
             snprintf(path, sizeof path, "/usr/share/hyphen/%s", HYPH_FILES[i].file);
-            br->hyph[i] = hnj_hyphen_load(path);
+            br->hyph[i] = hyphen_api() ? api.hnj_hyphen_load(path) : NULL; /* (no library: no hyphens) */
         }
         return br->hyph[i];
     }
@@ -293,7 +306,7 @@ static void hyphenate_word(tb_breaker *br, const tb_shaped *sp, unit *u, struct 
     char hy[262];
     char **rep = NULL;
     int *pos = NULL, *cut = NULL;
-    if (!hnj_hyphen_hyphenate3(d, word, (int)wl, hy, NULL, &rep, &pos, &cut, 2, 3, 2, 2)) {
+    if (!api.hnj_hyphen_hyphenate3(d, word, (int)wl, hy, NULL, &rep, &pos, &cut, 2, 3, 2, 2)) {
         for (size_t c = 0; c + 1 < nc; c++)
             if ((hy[c] & 1) && !(rep && rep[c])) u[unit_of[c + 1]].hyph = true;
     }

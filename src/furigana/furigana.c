@@ -24,6 +24,25 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include "../base/utf8.h"
+#include "../base/lazylib.h"
+/* MeCab, opened when a guide first asks for readings (base/lazylib.h):
+** the other guides never map it (nor, through it, libstdc++ before ICU
+** needs it).  The table is the process's, as the library is; filled once,
+** then only read. */
+#define MECAB_FUNCS(X) X(mecab_destroy) X(mecab_lattice_clear) X(mecab_lattice_destroy) \
+    X(mecab_lattice_get_bos_node) X(mecab_lattice_get_sentence) X(mecab_lattice_set_boundary_constraint) \
+    X(mecab_lattice_set_feature_constraint) X(mecab_lattice_set_sentence) X(mecab_lattice_set_sentence2) \
+    X(mecab_lattice_strerror) X(mecab_model_destroy) X(mecab_model_dictionary_info) X(mecab_model_new) \
+    X(mecab_model_new_lattice) X(mecab_model_new_tagger) X(mecab_parse_lattice) X(mecab_strerror)
+static struct { MECAB_FUNCS(TB_LAZY_SLOT) } api;
+static tb_lazylib mecab_lib = {"libmecab.so.2", 0, ""};
+
+static bool mecab_api(void) {
+    static const char *const names[] = {MECAB_FUNCS(TB_LAZY_NAME)};
+    void *const slots[] = {MECAB_FUNCS(TB_LAZY_ADDR)};
+    return tb_lazylib_open(&mecab_lib, names, slots, sizeof names / sizeof *names);
+}
+
 
 #define DEFAULT_DICDIR "/var/lib/mecab/dic/ipadic-utf8"
 #define DEFAULT_KANJIDIC "/usr/share/edict/kanjidic"
@@ -404,32 +423,36 @@ static bool mecab_open(tb_furigana *fg) {
                  "MeCab's IPA dictionary is not installed (no %s): install mecab-ipadic-utf8", rc);
         return false;
     }
+    if (!mecab_api()) {
+        snprintf(fg->mecab_err, sizeof fg->mecab_err, "MeCab cannot be loaded: %s (install libmecab2)", mecab_lib.why);
+        return false;
+    }
     char *argv[] = {"tebiki", "-r", "/dev/null", "-d", (char *)dir, NULL};
-    fg->model = mecab_model_new(5, argv);
+    fg->model = api.mecab_model_new(5, argv);
     if (!fg->model) {
-        const char *e = mecab_strerror(NULL);
+        const char *e = api.mecab_strerror(NULL);
         snprintf(fg->mecab_err, sizeof fg->mecab_err, "MeCab cannot open the dictionary %s: %s", dir,
                  e && *e ? e : "unknown error");
         return false;
     }
-    const mecab_dictionary_info_t *di = mecab_model_dictionary_info(fg->model);
+    const mecab_dictionary_info_t *di = api.mecab_model_dictionary_info(fg->model);
     if (!di || !di->charset || (strcasecmp(di->charset, "utf-8") && strcasecmp(di->charset, "utf8"))) {
         snprintf(fg->mecab_err, sizeof fg->mecab_err,
                  "the MeCab dictionary %s is in %s, not UTF-8: install mecab-ipadic-utf8", dir,
                  di && di->charset ? di->charset : "an unknown encoding");
         return false;
     }
-    fg->tagger = mecab_model_new_tagger(fg->model);
-    fg->lattice = mecab_model_new_lattice(fg->model);
-    fg->lattice2 = mecab_model_new_lattice(fg->model);
+    fg->tagger = api.mecab_model_new_tagger(fg->model);
+    fg->lattice = api.mecab_model_new_lattice(fg->model);
+    fg->lattice2 = api.mecab_model_new_lattice(fg->model);
     if (!fg->tagger || !fg->lattice || !fg->lattice2) {
-        snprintf(fg->mecab_err, sizeof fg->mecab_err, "MeCab cannot start: %s", mecab_strerror(NULL));
+        snprintf(fg->mecab_err, sizeof fg->mecab_err, "MeCab cannot start: %s", api.mecab_strerror(NULL));
         return false;
     }
     /* the IPA dictionary's features: 品詞,細分類1,2,3,活用型,活用形,原形,読み,発音 */
-    mecab_lattice_set_sentence(fg->lattice, "東京");
-    bool ok = mecab_parse_lattice(fg->tagger, fg->lattice);
-    const mecab_node_t *n = ok ? mecab_lattice_get_bos_node(fg->lattice) : NULL;
+    api.mecab_lattice_set_sentence(fg->lattice, "東京");
+    bool ok = api.mecab_parse_lattice(fg->tagger, fg->lattice);
+    const mecab_node_t *n = ok ? api.mecab_lattice_get_bos_node(fg->lattice) : NULL;
     n = n ? n->next : NULL;
     if (!n || !n->feature || !strstr(n->feature, ",トウキョウ,")) {
         snprintf(fg->mecab_err, sizeof fg->mecab_err,
@@ -450,10 +473,10 @@ tb_furigana *tb_furigana_new(const char *dicdir, const char *kanjidic) {
 
 void tb_furigana_free(tb_furigana *fg) {
     if (!fg) return;
-    if (fg->lattice) mecab_lattice_destroy(fg->lattice);
-    if (fg->lattice2) mecab_lattice_destroy(fg->lattice2);
-    if (fg->tagger) mecab_destroy(fg->tagger);
-    if (fg->model) mecab_model_destroy(fg->model);
+    if (fg->lattice) api.mecab_lattice_destroy(fg->lattice);
+    if (fg->lattice2) api.mecab_lattice_destroy(fg->lattice2);
+    if (fg->tagger) api.mecab_destroy(fg->tagger);
+    if (fg->model) api.mecab_model_destroy(fg->model);
     free(fg->kj);
     free(fg->rd);
     free(fg->kana);
@@ -881,12 +904,12 @@ static bool starts_phrase(const tok *t, const tok *prev) {
 ** when a part of it has none. */
 static const char *reading_alone(run *r, const char *s, size_t len) {
     tb_furigana *fg = r->fg;
-    mecab_lattice_clear(fg->lattice2);
-    mecab_lattice_set_sentence2(fg->lattice2, s, len);
-    if (!mecab_parse_lattice(fg->tagger, fg->lattice2)) return NULL;
+    api.mecab_lattice_clear(fg->lattice2);
+    api.mecab_lattice_set_sentence2(fg->lattice2, s, len);
+    if (!api.mecab_parse_lattice(fg->tagger, fg->lattice2)) return NULL;
     buf out = {0};
     bool ok = true;
-    for (const mecab_node_t *n = mecab_lattice_get_bos_node(fg->lattice2); n && ok; n = n->next) {
+    for (const mecab_node_t *n = api.mecab_lattice_get_bos_node(fg->lattice2); n && ok; n = n->next) {
         if (n->stat == MECAB_BOS_NODE || n->stat == MECAB_EOS_NODE) continue;
         tok t;
         tok_fields(&t, n->feature ? n->feature : "*");
@@ -913,13 +936,13 @@ static void analyse(run *r, bool phrases, const tb_node *from) {
     tb_furigana *fg = r->fg;
     const char *sent = r->sent.b;
     size_t len = r->sent.n;
-    mecab_lattice_clear(fg->lattice);
-    mecab_lattice_set_sentence2(fg->lattice, sent, len);
+    api.mecab_lattice_clear(fg->lattice);
+    api.mecab_lattice_set_sentence2(fg->lattice, sent, len);
     /* no word across two pieces */
     for (size_t i = 0; i < r->npc; i++) {
         size_t ps = ws_back(sent, r->pc[i].s), pe = ws_back(sent, r->pc[i].e);
-        if (ps > 0 && ps < len) mecab_lattice_set_boundary_constraint(fg->lattice, ps, MECAB_TOKEN_BOUNDARY);
-        if (pe > 0 && pe < len) mecab_lattice_set_boundary_constraint(fg->lattice, pe, MECAB_TOKEN_BOUNDARY);
+        if (ps > 0 && ps < len) api.mecab_lattice_set_boundary_constraint(fg->lattice, ps, MECAB_TOKEN_BOUNDARY);
+        if (pe > 0 && pe < len) api.mecab_lattice_set_boundary_constraint(fg->lattice, pe, MECAB_TOKEN_BOUNDARY);
     }
     /* lexicon words inside eligible pieces, longest first, left to right */
     char **features = NULL;
@@ -942,9 +965,9 @@ static void analyse(run *r, bool phrases, const tb_node *from) {
             }
             uint32_t e = b + (uint32_t)best->slen;
             uint32_t fb = (uint32_t)ws_back(sent, b);
-            if (fb > 0) mecab_lattice_set_boundary_constraint(fg->lattice, fb, MECAB_TOKEN_BOUNDARY);
-            for (uint32_t k = fb + 1; k < e; k++) mecab_lattice_set_boundary_constraint(fg->lattice, k, MECAB_INSIDE_TOKEN);
-            if (e < len) mecab_lattice_set_boundary_constraint(fg->lattice, e, MECAB_TOKEN_BOUNDARY);
+            if (fb > 0) api.mecab_lattice_set_boundary_constraint(fg->lattice, fb, MECAB_TOKEN_BOUNDARY);
+            for (uint32_t k = fb + 1; k < e; k++) api.mecab_lattice_set_boundary_constraint(fg->lattice, k, MECAB_INSIDE_TOKEN);
+            if (e < len) api.mecab_lattice_set_boundary_constraint(fg->lattice, e, MECAB_TOKEN_BOUNDARY);
             buf f = {0};
             bputs(&f, best->pos);
             bputs(&f, ",*,*,*,*,");
@@ -955,21 +978,21 @@ static void analyse(run *r, bool phrases, const tb_node *from) {
             bputs(&f, best->reading);
             GROW(features, nfeat, capfeat);
             features[nfeat++] = f.b;
-            mecab_lattice_set_feature_constraint(fg->lattice, fb, e, f.b);
+            api.mecab_lattice_set_feature_constraint(fg->lattice, fb, e, f.b);
             b = e;
         }
     }
-    bool ok = mecab_parse_lattice(fg->tagger, fg->lattice);
-    const char *base = mecab_lattice_get_sentence(fg->lattice);
+    bool ok = api.mecab_parse_lattice(fg->tagger, fg->lattice);
+    const char *base = api.mecab_lattice_get_sentence(fg->lattice);
     if (!ok || !base) {
         tb_warning(r->ctx, r->doc->file, from ? from->line : 0, from ? from->col : 0,
-                   "MeCab could not analyse this text: %s", mecab_lattice_strerror(fg->lattice));
+                   "MeCab could not analyse this text: %s", api.mecab_lattice_strerror(fg->lattice));
         goto out;
     }
     tok prev[2];
     int nprev = 0;
     size_t pi = 0;
-    for (const mecab_node_t *n = mecab_lattice_get_bos_node(fg->lattice); n; n = n->next) {
+    for (const mecab_node_t *n = api.mecab_lattice_get_bos_node(fg->lattice); n; n = n->next) {
         if (n->stat == MECAB_BOS_NODE || n->stat == MECAB_EOS_NODE) continue;
         tok t;
         t.s = (uint32_t)(n->surface - base);
@@ -1341,14 +1364,14 @@ char *tb_furigana_reading(tb_furigana *fg, tb_arena *a, const char *text, const 
         if (err) *err = fg->mecab_err;
         return NULL;
     }
-    mecab_lattice_clear(fg->lattice);
-    mecab_lattice_set_sentence(fg->lattice, text);
-    if (!mecab_parse_lattice(fg->tagger, fg->lattice)) {
-        if (err) *err = mecab_lattice_strerror(fg->lattice);
+    api.mecab_lattice_clear(fg->lattice);
+    api.mecab_lattice_set_sentence(fg->lattice, text);
+    if (!api.mecab_parse_lattice(fg->tagger, fg->lattice)) {
+        if (err) *err = api.mecab_lattice_strerror(fg->lattice);
         return NULL;
     }
     buf out = {0};
-    for (const mecab_node_t *n = mecab_lattice_get_bos_node(fg->lattice); n; n = n->next) {
+    for (const mecab_node_t *n = api.mecab_lattice_get_bos_node(fg->lattice); n; n = n->next) {
         if (n->stat == MECAB_BOS_NODE || n->stat == MECAB_EOS_NODE) continue;
         tok t;
         tok_fields(&t, n->feature ? n->feature : "*");

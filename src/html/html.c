@@ -10,7 +10,6 @@
 */
 #include "html.h"
 #include <limits.h>
-#include <qrencode.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "../base/arena.h"
 #include "../base/utf8.h"
 #include "hbuf.h"
+#include "../base/qr.h"
 
 /* ---- the buffer (hbuf.h) ------------------------------------------------- */
 
@@ -668,9 +668,10 @@ static void qr(hw *w, const tb_node *n) {
         hb_s(&w->b, "<a");
         hb_attr(&w->b, "href", n->href);
         hb_s(&w->b, ">");
-        QRcode *q = QRcode_encodeString8bit(n->href, 0, QR_ECLEVEL_M);
+        int qw = 0;
+        unsigned char *q = tb_qr_encode(n->href, &qw, NULL);
         if (q) {
-            int qw = q->width, side = qw + 8; /* a quiet zone of 4 modules */
+            int side = qw + 8; /* a quiet zone of 4 modules */
             char css[48] = "25mm";
             if (n->size && !css_len(n->size, css, sizeof css)) snprintf(css, sizeof css, "25mm");
             hb_f(&w->b,
@@ -680,17 +681,17 @@ static void qr(hw *w, const tb_node *n) {
                  side, side, css, css, side, side);
             for (int y = 0; y < qw; y++)
                 for (int x = 0; x < qw;) {
-                    if (!(q->data[y * qw + x] & 1)) {
+                    if (!q[y * qw + x]) {
                         x++;
                         continue;
                     }
                     int run = 1;
-                    while (x + run < qw && (q->data[y * qw + x + run] & 1)) run++;
+                    while (x + run < qw && q[y * qw + x + run]) run++;
                     hb_f(&w->b, "M%d %dh%dv1h-%dz", x + 4, y + 4, run, run);
                     x += run;
                 }
             hb_s(&w->b, "\"/></svg>");
-            QRcode_free(q);
+            free(q);
         }
     }
     hb_s(&w->b, "<span class=\"qr-url\">");

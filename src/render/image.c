@@ -29,6 +29,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pdfstream.h"
+#include "../base/lazylib.h"
+/* lcms2, opened when an image first needs colour management
+** (base/lazylib.h): a guide without such images never maps it.  The table
+** is the process's, as the library is; filled once, then only read. */
+#define LCMS_FUNCS(X) X(cmsDeleteTransform) X(cmsCloseProfile) X(cmsDeleteContext) X(cmsCreateContext) \
+    X(cmsSetLogErrorHandlerTHR) X(cmsCreate_sRGBProfileTHR) X(cmsOpenProfileFromMemTHR) X(cmsGetColorSpace) \
+    X(cmsGetProfileInfoASCII) X(cmsDoTransform) X(cmsCreateTransformTHR)
+static struct { LCMS_FUNCS(TB_LAZY_SLOT) } api;
+static tb_lazylib lcms_lib = {"liblcms2.so.2", 0, ""};
+
+static bool lcms_api(void) {
+    static const char *const names[] = {LCMS_FUNCS(TB_LAZY_NAME)};
+    void *const slots[] = {LCMS_FUNCS(TB_LAZY_ADDR)};
+    return tb_lazylib_open(&lcms_lib, names, slots, sizeof names / sizeof *names);
+}
+
 
 #define MAX_IMAGE_FILE (256u << 20)   /* bytes */
 #define MAX_PROFILE_FILE (16u << 20)  /* bytes */
@@ -611,6 +627,7 @@ struct tb_images {
     cmsHPROFILE press_prof, srgb;          /* owned */
     cmsHTRANSFORM rgb2cmyk, cmyk2rgb;      /* owned, made on first need */
     bool input_error;        /* a file could not be decoded */
+    bool lcms_said;          /* lcms2 could not be opened, and that was reported */
 };
 
 static void cms_quiet(cmsContext c, cmsUInt32Number code, const char *text) {
@@ -636,22 +653,27 @@ void tb_images_free(tb_images *s) {
     if (!s) return;
     for (size_t i = 0; i < s->n; i++) free(s->v[i].path);
     free(s->v);
-    if (s->rgb2cmyk) cmsDeleteTransform(s->rgb2cmyk);
-    if (s->cmyk2rgb) cmsDeleteTransform(s->cmyk2rgb);
-    if (s->press_prof) cmsCloseProfile(s->press_prof);
-    if (s->srgb) cmsCloseProfile(s->srgb);
-    if (s->cms) cmsDeleteContext(s->cms);
+    if (s->rgb2cmyk) api.cmsDeleteTransform(s->rgb2cmyk);
+    if (s->cmyk2rgb) api.cmsDeleteTransform(s->cmyk2rgb);
+    if (s->press_prof) api.cmsCloseProfile(s->press_prof);
+    if (s->srgb) api.cmsCloseProfile(s->srgb);
+    if (s->cms) api.cmsDeleteContext(s->cms);
     free(s->press);
     free(s);
 }
 
 static bool cms_ready(tb_images *s) {
-    if (!s->cms) {
-        s->cms = cmsCreateContext(NULL, NULL);
-        if (!s->cms) return false;
-        cmsSetLogErrorHandlerTHR(s->cms, cms_quiet);
+    if (!lcms_api()) {
+        if (!s->lcms_said) tb_error(s->ctx, s->file, 0, 0, "colour management is not available: %s", lcms_lib.why);
+        s->lcms_said = true;
+        return false;
     }
-    if (!s->srgb) s->srgb = cmsCreate_sRGBProfileTHR(s->cms);
+    if (!s->cms) {
+        s->cms = api.cmsCreateContext(NULL, NULL);
+        if (!s->cms) return false;
+        api.cmsSetLogErrorHandlerTHR(s->cms, cms_quiet);
+    }
+    if (!s->srgb) s->srgb = api.cmsCreate_sRGBProfileTHR(s->cms);
     return s->srgb != NULL;
 }
 
@@ -667,9 +689,9 @@ static bool load_press(tb_images *s) {
     unsigned char *buf = malloc(MAX_PROFILE_FILE);
     size_t n = buf ? fread(buf, 1, MAX_PROFILE_FILE, f) : 0;
     fclose(f);
-    cmsHPROFILE prof = n && n < MAX_PROFILE_FILE ? cmsOpenProfileFromMemTHR(s->cms, buf, (cmsUInt32Number)n) : NULL;
-    if (!prof || cmsGetColorSpace(prof) != cmsSigCmykData) {
-        if (prof) cmsCloseProfile(prof);
+    cmsHPROFILE prof = n && n < MAX_PROFILE_FILE ? api.cmsOpenProfileFromMemTHR(s->cms, buf, (cmsUInt32Number)n) : NULL;
+    if (!prof || api.cmsGetColorSpace(prof) != cmsSigCmykData) {
+        if (prof) api.cmsCloseProfile(prof);
         free(buf);
         return false;
     }
@@ -677,7 +699,7 @@ static bool load_press(tb_images *s) {
     s->press = shrunk ? shrunk : buf;
     s->npress = n;
     s->press_prof = prof;
-    if (!cmsGetProfileInfoASCII(prof, cmsInfoDescription, "en", "US", s->press_desc, sizeof s->press_desc))
+    if (!api.cmsGetProfileInfoASCII(prof, cmsInfoDescription, "en", "US", s->press_desc, sizeof s->press_desc))
         snprintf(s->press_desc, sizeof s->press_desc, "CMYK");
     return true;
 }
@@ -701,9 +723,9 @@ const unsigned char *tb_images_press_profile(tb_images *s, size_t *n, const char
 ** NULL otherwise (the caller then uses its default). */
 static cmsHPROFILE embedded_profile(tb_images *s, const raster *r, cmsColorSpaceSignature sig) {
     if (!r->icc || !r->nicc || r->nicc > MAX_PROFILE_FILE || !cms_ready(s)) return NULL;
-    cmsHPROFILE p = cmsOpenProfileFromMemTHR(s->cms, r->icc, (cmsUInt32Number)r->nicc);
-    if (p && cmsGetColorSpace(p) != sig) {
-        cmsCloseProfile(p);
+    cmsHPROFILE p = api.cmsOpenProfileFromMemTHR(s->cms, r->icc, (cmsUInt32Number)r->nicc);
+    if (p && api.cmsGetColorSpace(p) != sig) {
+        api.cmsCloseProfile(p);
         p = NULL;
     }
     return p;
@@ -716,7 +738,7 @@ static bool transform(cmsHTRANSFORM t, raster *r, int nc_out) {
     unsigned char *out = malloc(total > 0 ? total : 1);
     if (!out) return false;
     for (int y = 0; y < r->h; y++)
-        cmsDoTransform(t, r->px + (size_t)y * r->w * r->nc, out + (size_t)y * r->w * nc_out, (cmsUInt32Number)r->w);
+        api.cmsDoTransform(t, r->px + (size_t)y * r->w * r->nc, out + (size_t)y * r->w * nc_out, (cmsUInt32Number)r->w);
     free(r->px);
     r->px = out;
     r->nc = nc_out;
@@ -736,13 +758,13 @@ static bool to_cmyk(tb_images *s, const char *path, raster *r) {
     cmsHPROFILE own = embedded_profile(s, r, cmsSigRgbData);
     cmsHTRANSFORM t = NULL;
     if (own) {
-        t = cmsCreateTransformTHR(s->cms, own, TYPE_RGB_8, s->press_prof, TYPE_CMYK_8, INTENT_RELATIVE_COLORIMETRIC,
+        t = api.cmsCreateTransformTHR(s->cms, own, TYPE_RGB_8, s->press_prof, TYPE_CMYK_8, INTENT_RELATIVE_COLORIMETRIC,
                                   flags);
-        cmsCloseProfile(own);
+        api.cmsCloseProfile(own);
     }
     if (!t) {
         if (!s->rgb2cmyk)
-            s->rgb2cmyk = cmsCreateTransformTHR(s->cms, s->srgb, TYPE_RGB_8, s->press_prof, TYPE_CMYK_8,
+            s->rgb2cmyk = api.cmsCreateTransformTHR(s->cms, s->srgb, TYPE_RGB_8, s->press_prof, TYPE_CMYK_8,
                                                 INTENT_RELATIVE_COLORIMETRIC, flags);
         if (!s->rgb2cmyk) {
             tb_error(s->ctx, path, 0, 0, "cannot separate the image with the press profile %s", s->press_path);
@@ -750,7 +772,7 @@ static bool to_cmyk(tb_images *s, const char *path, raster *r) {
         }
     }
     bool ok = transform(t ? t : s->rgb2cmyk, r, 4);
-    if (t) cmsDeleteTransform(t);
+    if (t) api.cmsDeleteTransform(t);
     if (!ok) tb_error(s->ctx, path, 0, 0, "out of memory converting image");
     return ok;
 }
@@ -761,10 +783,10 @@ static bool to_srgb(tb_images *s, const char *path, raster *r) {
     if (r->nc == 3) {
         cmsHPROFILE own = embedded_profile(s, r, cmsSigRgbData);
         if (!own) return true; /* taken as sRGB */
-        cmsHTRANSFORM t = cmsCreateTransformTHR(s->cms, own, TYPE_RGB_8, s->srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
-        cmsCloseProfile(own);
+        cmsHTRANSFORM t = api.cmsCreateTransformTHR(s->cms, own, TYPE_RGB_8, s->srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
+        api.cmsCloseProfile(own);
         bool ok = !t || transform(t, r, 3);
-        if (t) cmsDeleteTransform(t);
+        if (t) api.cmsDeleteTransform(t);
         if (!ok) tb_error(s->ctx, path, 0, 0, "out of memory converting image");
         return ok;
     }
@@ -773,13 +795,13 @@ static bool to_srgb(tb_images *s, const char *path, raster *r) {
     if (own || load_press(s)) {
         cmsHPROFILE from = own ? own : s->press_prof;
         if (!own && s->cmyk2rgb) t = s->cmyk2rgb;
-        else t = cmsCreateTransformTHR(s->cms, from, TYPE_CMYK_8, s->srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
-        if (own) cmsCloseProfile(own);
+        else t = api.cmsCreateTransformTHR(s->cms, from, TYPE_CMYK_8, s->srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
+        if (own) api.cmsCloseProfile(own);
         else s->cmyk2rgb = t;
     }
     if (t) {
         bool ok = transform(t, r, 3);
-        if (own) cmsDeleteTransform(t);
+        if (own) api.cmsDeleteTransform(t);
         if (!ok) tb_error(s->ctx, path, 0, 0, "out of memory converting image");
         return ok;
     }

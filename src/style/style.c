@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <qrencode.h>
 #include "../base/utf8.h"
+#include "../base/qr.h"
 
 typedef struct inh {
     const char *font;
@@ -1200,9 +1200,11 @@ static void qr(st *s, const tb_node *n, const inh *h, const frame *f, list *to) 
     inh qh;
     tb_props p = cascade(s, n, key_of(n, kb), h, &qh);
     if (!n->href || !*n->href) return;
-    QRcode *q = QRcode_encodeString8bit(n->href, 0, QR_ECLEVEL_M);
+    int qn = 0;
+    const char *why = NULL;
+    unsigned char *q = tb_qr_encode(n->href, &qn, &why);
     if (!q) {
-        tb_error(s->ctx, s->doc->file, n->line, n->col, "<qr href=\"%.60s\">: cannot encode this as a QR code", n->href);
+        tb_error(s->ctx, s->doc->file, n->line, n->col, "<qr href=\"%.60s\">: %s", n->href, why);
         return;
     }
     tb_sblock *b = block(s, to, TB_SB_QR, n, f);
@@ -1214,12 +1216,12 @@ static void qr(st *s, const tb_node *n, const inh *h, const frame *f, list *to) 
         snprintf(alt, k, "QR code: %s", n->href);
         s->structs[b->st].alt = alt;
     }
-    b->qr_n = q->width;
-    unsigned char *bits = tb_arena_alloc(s->a, (size_t)q->width * (size_t)q->width);
-    for (int i = 0; i < q->width * q->width; i++) bits[i] = q->data[i] & 1;
+    b->qr_n = qn;
+    unsigned char *bits = tb_arena_alloc(s->a, (size_t)qn * (size_t)qn);
+    memcpy(bits, q, (size_t)qn * (size_t)qn);
     b->qr = bits;
     b->href = n->href;
-    QRcode_free(q);
+    free(q);
     float size = 25 * 72 / 25.4f;
     if (n->size) {
         tb_len l;
