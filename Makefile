@@ -15,9 +15,9 @@ DEBS := gcc make pkg-config libhpdf-dev libxml2-dev libxml2-utils libharfbuzz-de
         mecab libmecab-dev mecab-ipadic-utf8 kanjidic
 
 CC      ?= cc
-PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n libpng libjpeg zlib libdeflate
+PKGS    := harfbuzz harfbuzz-subset freetype2 libxml-2.0 icu-uc icu-i18n libpng zlib libdeflate
 # opened when first needed (src/base/lazylib.h), not linked: their headers only
-LAZY    := libqrencode lcms2
+LAZY    := libqrencode lcms2 libjpeg
 CFLAGS  ?= -O2 -g
 PREFIX  ?= /usr/local
 CFLAGS  += -DTEBIKI_SHARE_DIR=\"$(PREFIX)/share/tebiki\"

@@ -29,7 +29,9 @@ bool tb_lazylib_open(tb_lazylib *lib, const char *const *names, void *const *slo
 **   static struct { MY_FUNCS(TB_LAZY_SLOT) } api;
 ** and their names and slots for tb_lazylib_open:
 **   static const char *const names[] = {MY_FUNCS(TB_LAZY_NAME)};
-**   void *const slots[] = {MY_FUNCS(TB_LAZY_ADDR)};   (with the table named api) */
+**   void *const slots[] = {MY_FUNCS(TB_LAZY_ADDR)};
+** TB_LAZY_ADDR takes the table to be named api; a file with two tables
+** writes its own, as TB_LAZY_ADDR is written, for the other names. */
 #define TB_LAZY_SLOT(f) __typeof__(&f) f;
 #define TB_LAZY_NAME(f) #f,
 #define TB_LAZY_ADDR(f) (void *)&api.f,

@@ -36,12 +36,13 @@
 #define LCMS_FUNCS(X) X(cmsDeleteTransform) X(cmsCloseProfile) X(cmsDeleteContext) X(cmsCreateContext) \
     X(cmsSetLogErrorHandlerTHR) X(cmsCreate_sRGBProfileTHR) X(cmsOpenProfileFromMemTHR) X(cmsGetColorSpace) \
     X(cmsGetProfileInfoASCII) X(cmsDoTransform) X(cmsCreateTransformTHR)
-static struct { LCMS_FUNCS(TB_LAZY_SLOT) } api;
+static struct { LCMS_FUNCS(TB_LAZY_SLOT) } lcms;
+#define LCMS_ADDR(f) (void *)&lcms.f,
 static tb_lazylib lcms_lib = {"liblcms2.so.2", 0, ""};
 
 static bool lcms_api(void) {
     static const char *const names[] = {LCMS_FUNCS(TB_LAZY_NAME)};
-    void *const slots[] = {LCMS_FUNCS(TB_LAZY_ADDR)};
+    void *const slots[] = {LCMS_FUNCS(LCMS_ADDR)};
     return tb_lazylib_open(&lcms_lib, names, slots, sizeof names / sizeof *names);
 }
 
@@ -329,32 +330,50 @@ static void jpeg_note(j_common_ptr c, int level) {
     c->err->num_warnings++;
 }
 
+/* libjpeg, opened when a guide first shows a JPEG (base/lazylib.h). */
+#define JPEG_FUNCS(X) X(jpeg_std_error) X(jpeg_CreateDecompress) X(jpeg_destroy_decompress) X(jpeg_mem_src) \
+    X(jpeg_save_markers) X(jpeg_read_header) X(jpeg_read_icc_profile) X(jpeg_start_decompress) \
+    X(jpeg_read_scanlines) X(jpeg_finish_decompress)
+static struct { JPEG_FUNCS(TB_LAZY_SLOT) } jpg;
+#define JPEG_ADDR(f) (void *)&jpg.f,
+static tb_lazylib jpeg_lib = {"libjpeg.so.62", 0, ""};
+
+static bool jpeg_api(void) {
+    static const char *const names[] = {JPEG_FUNCS(TB_LAZY_NAME)};
+    void *const slots[] = {JPEG_FUNCS(JPEG_ADDR)};
+    return tb_lazylib_open(&jpeg_lib, names, slots, sizeof names / sizeof *names);
+}
+
 static bool decode_jpeg(tb_ctx *ctx, const char *path, const unsigned char *data, size_t n, raster *r) {
+    if (!jpeg_api()) {
+        tb_error(ctx, path, 0, 0, "cannot read JPEG images: %s", jpeg_lib.why);
+        return false;
+    }
     struct jpeg_decompress_struct ci;
     jpeg_job job;
     memset(&job, 0, sizeof job);
-    ci.err = jpeg_std_error(&job.pub);
+    ci.err = jpg.jpeg_std_error(&job.pub);
     job.pub.error_exit = jpeg_fail;
     job.pub.emit_message = jpeg_note;
     unsigned char *volatile buf = NULL;
     if (setjmp(job.jb)) {
-        jpeg_destroy_decompress(&ci);
+        jpg.jpeg_destroy_decompress(&ci);
         free(buf);
         tb_error(ctx, path, 0, 0, "damaged JPEG image: %s", job.msg);
         return false;
     }
-    jpeg_create_decompress(&ci);
-    jpeg_mem_src(&ci, data, (unsigned long)n);
-    jpeg_save_markers(&ci, JPEG_APP0 + 2, 0xFFFF);
-    jpeg_read_header(&ci, TRUE);
+    jpg.jpeg_CreateDecompress(&ci, JPEG_LIB_VERSION, sizeof(struct jpeg_decompress_struct));
+    jpg.jpeg_mem_src(&ci, data, (unsigned long)n);
+    jpg.jpeg_save_markers(&ci, JPEG_APP0 + 2, 0xFFFF);
+    jpg.jpeg_read_header(&ci, TRUE);
     if (ctx->limits.max_image_px && (double)ci.image_width * ci.image_height > (double)ctx->limits.max_image_px) {
-        jpeg_destroy_decompress(&ci);
+        jpg.jpeg_destroy_decompress(&ci);
         tb_error(ctx, path, 0, 0, "damaged JPEG image: image has more pixels than the limit");
         return false;
     }
     JOCTET *icc = NULL;
     unsigned nicc = 0;
-    if (jpeg_read_icc_profile(&ci, &icc, &nicc) && icc) {
+    if (jpg.jpeg_read_icc_profile(&ci, &icc, &nicc) && icc) {
         r->icc = icc;
         r->nicc = nicc;
     }
@@ -365,7 +384,7 @@ static bool decode_jpeg(tb_ctx *ctx, const char *path, const unsigned char *data
     case JCS_YCCK: ci.out_color_space = JCS_CMYK; nc = 4; break;
     default: ci.out_color_space = JCS_RGB; nc = 3; break;
     }
-    jpeg_start_decompress(&ci);
+    jpg.jpeg_start_decompress(&ci);
     size_t w = ci.output_width, h = ci.output_height, rb = w * (size_t)nc, total = rb * h;
     if (ci.output_components != nc) {
         snprintf(job.msg, sizeof job.msg, "unexpected colour components");
@@ -378,11 +397,11 @@ static bool decode_jpeg(tb_ctx *ctx, const char *path, const unsigned char *data
     }
     while (ci.output_scanline < ci.output_height) {
         JSAMPROW row = buf + (size_t)ci.output_scanline * rb;
-        jpeg_read_scanlines(&ci, &row, 1);
+        jpg.jpeg_read_scanlines(&ci, &row, 1);
     }
-    jpeg_finish_decompress(&ci);
+    jpg.jpeg_finish_decompress(&ci);
     bool inverted = nc == 4 && ci.saw_Adobe_marker; /* Adobe writes CMYK inverted */
-    jpeg_destroy_decompress(&ci);
+    jpg.jpeg_destroy_decompress(&ci);
     if (inverted)
         for (size_t i = 0; i < rb * h; i++) buf[i] = (unsigned char)(255 - buf[i]);
     if (job.pub.num_warnings) tb_warning(ctx, path, 0, 0, "JPEG image: %s", job.warn);
@@ -653,11 +672,11 @@ void tb_images_free(tb_images *s) {
     if (!s) return;
     for (size_t i = 0; i < s->n; i++) free(s->v[i].path);
     free(s->v);
-    if (s->rgb2cmyk) api.cmsDeleteTransform(s->rgb2cmyk);
-    if (s->cmyk2rgb) api.cmsDeleteTransform(s->cmyk2rgb);
-    if (s->press_prof) api.cmsCloseProfile(s->press_prof);
-    if (s->srgb) api.cmsCloseProfile(s->srgb);
-    if (s->cms) api.cmsDeleteContext(s->cms);
+    if (s->rgb2cmyk) lcms.cmsDeleteTransform(s->rgb2cmyk);
+    if (s->cmyk2rgb) lcms.cmsDeleteTransform(s->cmyk2rgb);
+    if (s->press_prof) lcms.cmsCloseProfile(s->press_prof);
+    if (s->srgb) lcms.cmsCloseProfile(s->srgb);
+    if (s->cms) lcms.cmsDeleteContext(s->cms);
     free(s->press);
     free(s);
 }
@@ -669,11 +688,11 @@ static bool cms_ready(tb_images *s) {
         return false;
     }
     if (!s->cms) {
-        s->cms = api.cmsCreateContext(NULL, NULL);
+        s->cms = lcms.cmsCreateContext(NULL, NULL);
         if (!s->cms) return false;
-        api.cmsSetLogErrorHandlerTHR(s->cms, cms_quiet);
+        lcms.cmsSetLogErrorHandlerTHR(s->cms, cms_quiet);
     }
-    if (!s->srgb) s->srgb = api.cmsCreate_sRGBProfileTHR(s->cms);
+    if (!s->srgb) s->srgb = lcms.cmsCreate_sRGBProfileTHR(s->cms);
     return s->srgb != NULL;
 }
 
@@ -689,9 +708,9 @@ static bool load_press(tb_images *s) {
     unsigned char *buf = malloc(MAX_PROFILE_FILE);
     size_t n = buf ? fread(buf, 1, MAX_PROFILE_FILE, f) : 0;
     fclose(f);
-    cmsHPROFILE prof = n && n < MAX_PROFILE_FILE ? api.cmsOpenProfileFromMemTHR(s->cms, buf, (cmsUInt32Number)n) : NULL;
-    if (!prof || api.cmsGetColorSpace(prof) != cmsSigCmykData) {
-        if (prof) api.cmsCloseProfile(prof);
+    cmsHPROFILE prof = n && n < MAX_PROFILE_FILE ? lcms.cmsOpenProfileFromMemTHR(s->cms, buf, (cmsUInt32Number)n) : NULL;
+    if (!prof || lcms.cmsGetColorSpace(prof) != cmsSigCmykData) {
+        if (prof) lcms.cmsCloseProfile(prof);
         free(buf);
         return false;
     }
@@ -699,7 +718,7 @@ static bool load_press(tb_images *s) {
     s->press = shrunk ? shrunk : buf;
     s->npress = n;
     s->press_prof = prof;
-    if (!api.cmsGetProfileInfoASCII(prof, cmsInfoDescription, "en", "US", s->press_desc, sizeof s->press_desc))
+    if (!lcms.cmsGetProfileInfoASCII(prof, cmsInfoDescription, "en", "US", s->press_desc, sizeof s->press_desc))
         snprintf(s->press_desc, sizeof s->press_desc, "CMYK");
     return true;
 }
@@ -723,9 +742,9 @@ const unsigned char *tb_images_press_profile(tb_images *s, size_t *n, const char
 ** NULL otherwise (the caller then uses its default). */
 static cmsHPROFILE embedded_profile(tb_images *s, const raster *r, cmsColorSpaceSignature sig) {
     if (!r->icc || !r->nicc || r->nicc > MAX_PROFILE_FILE || !cms_ready(s)) return NULL;
-    cmsHPROFILE p = api.cmsOpenProfileFromMemTHR(s->cms, r->icc, (cmsUInt32Number)r->nicc);
-    if (p && api.cmsGetColorSpace(p) != sig) {
-        api.cmsCloseProfile(p);
+    cmsHPROFILE p = lcms.cmsOpenProfileFromMemTHR(s->cms, r->icc, (cmsUInt32Number)r->nicc);
+    if (p && lcms.cmsGetColorSpace(p) != sig) {
+        lcms.cmsCloseProfile(p);
         p = NULL;
     }
     return p;
@@ -738,7 +757,7 @@ static bool transform(cmsHTRANSFORM t, raster *r, int nc_out) {
     unsigned char *out = malloc(total > 0 ? total : 1);
     if (!out) return false;
     for (int y = 0; y < r->h; y++)
-        api.cmsDoTransform(t, r->px + (size_t)y * r->w * r->nc, out + (size_t)y * r->w * nc_out, (cmsUInt32Number)r->w);
+        lcms.cmsDoTransform(t, r->px + (size_t)y * r->w * r->nc, out + (size_t)y * r->w * nc_out, (cmsUInt32Number)r->w);
     free(r->px);
     r->px = out;
     r->nc = nc_out;
@@ -758,13 +777,13 @@ static bool to_cmyk(tb_images *s, const char *path, raster *r) {
     cmsHPROFILE own = embedded_profile(s, r, cmsSigRgbData);
     cmsHTRANSFORM t = NULL;
     if (own) {
-        t = api.cmsCreateTransformTHR(s->cms, own, TYPE_RGB_8, s->press_prof, TYPE_CMYK_8, INTENT_RELATIVE_COLORIMETRIC,
+        t = lcms.cmsCreateTransformTHR(s->cms, own, TYPE_RGB_8, s->press_prof, TYPE_CMYK_8, INTENT_RELATIVE_COLORIMETRIC,
                                   flags);
-        api.cmsCloseProfile(own);
+        lcms.cmsCloseProfile(own);
     }
     if (!t) {
         if (!s->rgb2cmyk)
-            s->rgb2cmyk = api.cmsCreateTransformTHR(s->cms, s->srgb, TYPE_RGB_8, s->press_prof, TYPE_CMYK_8,
+            s->rgb2cmyk = lcms.cmsCreateTransformTHR(s->cms, s->srgb, TYPE_RGB_8, s->press_prof, TYPE_CMYK_8,
                                                 INTENT_RELATIVE_COLORIMETRIC, flags);
         if (!s->rgb2cmyk) {
             tb_error(s->ctx, path, 0, 0, "cannot separate the image with the press profile %s", s->press_path);
@@ -772,7 +791,7 @@ static bool to_cmyk(tb_images *s, const char *path, raster *r) {
         }
     }
     bool ok = transform(t ? t : s->rgb2cmyk, r, 4);
-    if (t) api.cmsDeleteTransform(t);
+    if (t) lcms.cmsDeleteTransform(t);
     if (!ok) tb_error(s->ctx, path, 0, 0, "out of memory converting image");
     return ok;
 }
@@ -783,10 +802,10 @@ static bool to_srgb(tb_images *s, const char *path, raster *r) {
     if (r->nc == 3) {
         cmsHPROFILE own = embedded_profile(s, r, cmsSigRgbData);
         if (!own) return true; /* taken as sRGB */
-        cmsHTRANSFORM t = api.cmsCreateTransformTHR(s->cms, own, TYPE_RGB_8, s->srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
-        api.cmsCloseProfile(own);
+        cmsHTRANSFORM t = lcms.cmsCreateTransformTHR(s->cms, own, TYPE_RGB_8, s->srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
+        lcms.cmsCloseProfile(own);
         bool ok = !t || transform(t, r, 3);
-        if (t) api.cmsDeleteTransform(t);
+        if (t) lcms.cmsDeleteTransform(t);
         if (!ok) tb_error(s->ctx, path, 0, 0, "out of memory converting image");
         return ok;
     }
@@ -795,13 +814,13 @@ static bool to_srgb(tb_images *s, const char *path, raster *r) {
     if (own || load_press(s)) {
         cmsHPROFILE from = own ? own : s->press_prof;
         if (!own && s->cmyk2rgb) t = s->cmyk2rgb;
-        else t = api.cmsCreateTransformTHR(s->cms, from, TYPE_CMYK_8, s->srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
-        if (own) api.cmsCloseProfile(own);
+        else t = lcms.cmsCreateTransformTHR(s->cms, from, TYPE_CMYK_8, s->srgb, TYPE_RGB_8, INTENT_PERCEPTUAL, 0);
+        if (own) lcms.cmsCloseProfile(own);
         else s->cmyk2rgb = t;
     }
     if (t) {
         bool ok = transform(t, r, 3);
-        if (own) api.cmsDeleteTransform(t);
+        if (own) lcms.cmsDeleteTransform(t);
         if (!ok) tb_error(s->ctx, path, 0, 0, "out of memory converting image");
         return ok;
     }

@@ -634,6 +634,37 @@ int main(int argc, char **argv) {
     render_fails(ctx, &bad, &o, "no pages", "render-3.6 no pages");
     tb_arena_free(a);
 
+    /* a real JPEG (pdftoppm makes one of the web file's first page): libjpeg
+       is opened for it (base/lazylib.h), it is decoded (the web file
+       downsamples it) and the file carries it */
+    {
+        char jroot[700], jpg[720], cmd[1600], out[700];
+        snprintf(jroot, sizeof jroot, "%s/photo", outdir);
+        snprintf(jpg, sizeof jpg, "%s.jpg", jroot);
+        snprintf(out, sizeof out, "%s/jpeg.pdf", outdir);
+        snprintf(cmd, sizeof cmd, "pdftoppm -jpeg -r 20 -f 1 -l 1 -singlefile '%s' '%s' 2>&1", web, jroot);
+        int st = 0;
+        free(run(cmd, &st));
+        a = tb_arena_new();
+        tb_pages jp = {0};
+        build(a, ctx, &jp, mincho, serif, sc, jpg);
+        tb_diags_clear(ctx->diags);
+        o.variant = TB_VARIANT_WEB;
+        unsigned char *pdf = NULL;
+        size_t np = 0;
+        bool ok = st == 0 && tb_render_pdf(ctx, &jp, &o, &pdf, &np) && write_file(out, pdf, np);
+        char *list = NULL;
+        if (ok) {
+            snprintf(cmd, sizeof cmd, "pdfimages -list '%s' | awk 'NR > 2 { print $9 }'", out);
+            list = run(cmd, &st);
+        }
+        check(ok && list && (strstr(list, "image") || strstr(list, "jpeg")), list ? list : t_diags_text(ctx->diags),
+              "render-3.7 a JPEG image is read and drawn (pdfimages lists it)");
+        free(list);
+        free(pdf);
+        tb_arena_free(a);
+    }
+
     tb_ctx_free(ctx);
     if (!t_failed && argc <= 1) { /* keep the files only when something failed */
         char cmd[700];
