@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-bool tb_lazylib_open(tb_lazylib *lib, const char *const *names, void *const *slots, size_t n) {
+bool tb_lazylib_open(tb_lazylib *lib, const char *const *names, void *table, size_t n) {
     if (lib->state) return lib->state > 0;
     lib->state = -1;
     void *h = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
@@ -22,9 +22,9 @@ bool tb_lazylib_open(tb_lazylib *lib, const char *const *names, void *const *slo
             dlclose(h);
             return false;
         }
-        /* POSIX: a function's address as a void pointer; copied into the
-           function pointer the slot is */
-        memcpy(slots[i], &sym, sizeof sym);
+        /* POSIX: a function's address as a void pointer, copied into the
+           table's I-th function pointer (a struct of nothing else) */
+        memcpy((char *)table + i * sizeof(void (*)(void)), &sym, sizeof sym);
     }
     lib->state = 1; /* the handle stays open until the process ends */
     return true;

@@ -19,21 +19,20 @@ typedef struct tb_lazylib {
     char why[200];        /* after a failure: what was missing */
 } tb_lazylib;
 
-/* Open LIB once and fill N function pointers: *SLOTS[i] gets the symbol
-** NAMES[i].  True when it is open with every symbol (also on later calls);
-** false, with the reason in LIB->why, when not (never retried). */
-bool tb_lazylib_open(tb_lazylib *lib, const char *const *names, void *const *slots, size_t n);
+/* Open LIB once and fill TABLE, N function pointers in the order of NAMES
+** (a struct of them, as TB_LAZY_SLOT declares).  True when it is open with
+** every symbol (also on later calls); false, with the reason in LIB->why,
+** when not (never retried). */
+bool tb_lazylib_open(tb_lazylib *lib, const char *const *names, void *table, size_t n);
 
-/* A table of functions F of a library, declared as the header does:
+/* A table of functions F of a library, declared as its header does, and
+** opened:
 **   #define MY_FUNCS(X) X(foo_new) X(foo_free)
 **   static struct { MY_FUNCS(TB_LAZY_SLOT) } api;
-** and their names and slots for tb_lazylib_open:
-**   static const char *const names[] = {MY_FUNCS(TB_LAZY_NAME)};
-**   void *const slots[] = {MY_FUNCS(TB_LAZY_ADDR)};
-** TB_LAZY_ADDR takes the table to be named api; a file with two tables
-** writes its own, as TB_LAZY_ADDR is written, for the other names. */
+**   ... if (!TB_LAZY_OPEN(&lib, MY_FUNCS, api)) ... api.foo_new(...) */
 #define TB_LAZY_SLOT(f) __typeof__(&f) f;
 #define TB_LAZY_NAME(f) #f,
-#define TB_LAZY_ADDR(f) (void *)&api.f,
+#define TB_LAZY_OPEN(lib, FUNCS, table) \
+    tb_lazylib_open((lib), (const char *const[]){FUNCS(TB_LAZY_NAME)}, &(table), sizeof(table) / sizeof(void (*)(void)))
 
 #endif

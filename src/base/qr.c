@@ -12,10 +12,8 @@ static struct { QR_FUNCS(TB_LAZY_SLOT) } api;
 static tb_lazylib qr_lib = {"libqrencode.so.4", 0, ""};
 
 unsigned char *tb_qr_encode(const char *text, int *width, const char **why) {
-    static const char *const names[] = {QR_FUNCS(TB_LAZY_NAME)};
-    void *const slots[] = {QR_FUNCS(TB_LAZY_ADDR)};
     *width = 0;
-    if (!tb_lazylib_open(&qr_lib, names, slots, sizeof names / sizeof *names)) {
+    if (!TB_LAZY_OPEN(&qr_lib, QR_FUNCS, api)) {
         if (why) *why = qr_lib.why;
         return NULL;
     }

@@ -25,11 +25,7 @@
 static struct { HYPHEN_FUNCS(TB_LAZY_SLOT) } api;
 static tb_lazylib hyphen_lib = {"libhyphen.so.0", 0, ""};
 
-static bool hyphen_api(void) {
-    static const char *const names[] = {HYPHEN_FUNCS(TB_LAZY_NAME)};
-    void *const slots[] = {HYPHEN_FUNCS(TB_LAZY_ADDR)};
-    return tb_lazylib_open(&hyphen_lib, names, slots, sizeof names / sizeof *names);
-}
+static bool hyphen_api(void) { return TB_LAZY_OPEN(&hyphen_lib, HYPHEN_FUNCS, api); }
 
 enum jcls { J_NORMAL, J_OPEN, J_CLOSE, J_COMMA, J_STOP, J_MIDDOT, J_SPACE };
 

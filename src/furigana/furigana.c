@@ -37,11 +37,7 @@
 static struct { MECAB_FUNCS(TB_LAZY_SLOT) } api;
 static tb_lazylib mecab_lib = {"libmecab.so.2", 0, ""};
 
-static bool mecab_api(void) {
-    static const char *const names[] = {MECAB_FUNCS(TB_LAZY_NAME)};
-    void *const slots[] = {MECAB_FUNCS(TB_LAZY_ADDR)};
-    return tb_lazylib_open(&mecab_lib, names, slots, sizeof names / sizeof *names);
-}
+static bool mecab_api(void) { return TB_LAZY_OPEN(&mecab_lib, MECAB_FUNCS, api); }
 
 
 #define DEFAULT_DICDIR "/var/lib/mecab/dic/ipadic-utf8"

@@ -37,14 +37,9 @@
     X(cmsSetLogErrorHandlerTHR) X(cmsCreate_sRGBProfileTHR) X(cmsOpenProfileFromMemTHR) X(cmsGetColorSpace) \
     X(cmsGetProfileInfoASCII) X(cmsDoTransform) X(cmsCreateTransformTHR)
 static struct { LCMS_FUNCS(TB_LAZY_SLOT) } lcms;
-#define LCMS_ADDR(f) (void *)&lcms.f,
 static tb_lazylib lcms_lib = {"liblcms2.so.2", 0, ""};
 
-static bool lcms_api(void) {
-    static const char *const names[] = {LCMS_FUNCS(TB_LAZY_NAME)};
-    void *const slots[] = {LCMS_FUNCS(LCMS_ADDR)};
-    return tb_lazylib_open(&lcms_lib, names, slots, sizeof names / sizeof *names);
-}
+static bool lcms_api(void) { return TB_LAZY_OPEN(&lcms_lib, LCMS_FUNCS, lcms); }
 
 
 #define MAX_IMAGE_FILE (256u << 20)   /* bytes */
@@ -335,14 +330,9 @@ static void jpeg_note(j_common_ptr c, int level) {
     X(jpeg_save_markers) X(jpeg_read_header) X(jpeg_read_icc_profile) X(jpeg_start_decompress) \
     X(jpeg_read_scanlines) X(jpeg_finish_decompress)
 static struct { JPEG_FUNCS(TB_LAZY_SLOT) } jpg;
-#define JPEG_ADDR(f) (void *)&jpg.f,
 static tb_lazylib jpeg_lib = {"libjpeg.so.62", 0, ""};
 
-static bool jpeg_api(void) {
-    static const char *const names[] = {JPEG_FUNCS(TB_LAZY_NAME)};
-    void *const slots[] = {JPEG_FUNCS(JPEG_ADDR)};
-    return tb_lazylib_open(&jpeg_lib, names, slots, sizeof names / sizeof *names);
-}
+static bool jpeg_api(void) { return TB_LAZY_OPEN(&jpeg_lib, JPEG_FUNCS, jpg); }
 
 static bool decode_jpeg(tb_ctx *ctx, const char *path, const unsigned char *data, size_t n, raster *r) {
     if (!jpeg_api()) {

@@ -14,10 +14,8 @@
 static struct { FUNCS(TB_LAZY_SLOT) } api;
 
 int main(void) {
-    static const char *const names[] = {FUNCS(TB_LAZY_NAME)};
-    void *const slots[] = {FUNCS(TB_LAZY_ADDR)};
     tb_lazylib qr = {"libqrencode.so.4", 0, ""};
-    bool ok = tb_lazylib_open(&qr, names, slots, 2);
+    bool ok = TB_LAZY_OPEN(&qr, FUNCS, api);
     CHECK(ok && api.QRcode_encodeString8bit && api.QRcode_free, "lazylib-1.1 libqrencode opens, both symbols found (%s)",
           qr.why);
     if (ok) {
@@ -25,18 +23,17 @@ int main(void) {
         CHECK(c && c->width == 25, "lazylib-1.2 its functions work: a 25-module code (%d)", c ? c->width : 0);
         if (c) api.QRcode_free(c);
     }
-    CHECK(tb_lazylib_open(&qr, names, slots, 2), "lazylib-1.3 a second open answers at once, still open");
+    CHECK(TB_LAZY_OPEN(&qr, FUNCS, api), "lazylib-1.3 a second open answers at once, still open");
 
     tb_lazylib none = {"libtebiki-none.so.9", 0, ""};
-    CHECK(!tb_lazylib_open(&none, names, slots, 2) && strstr(none.why, "libtebiki-none.so.9"),
+    CHECK(!TB_LAZY_OPEN(&none, FUNCS, api) && strstr(none.why, "libtebiki-none.so.9"),
           "lazylib-1.4 a missing library: false, and the reason names it (%s)", none.why);
-    CHECK(!tb_lazylib_open(&none, names, slots, 2), "lazylib-1.5 a failed library is not retried");
+    CHECK(!TB_LAZY_OPEN(&none, FUNCS, api), "lazylib-1.5 a failed library is not retried");
 
     static const char *const bad[] = {"hnj_hyphen_load", "hnj_no_such_function"};
-    void *p1 = NULL, *p2 = NULL;
-    void *const bslots[] = {&p1, &p2};
+    struct { void (*a)(void), (*b)(void); } two;
     tb_lazylib hy = {"libhyphen.so.0", 0, ""};
-    CHECK(!tb_lazylib_open(&hy, bad, bslots, 2) && strstr(hy.why, "hnj_no_such_function"),
+    CHECK(!tb_lazylib_open(&hy, bad, &two, 2) && strstr(hy.why, "hnj_no_such_function"),
           "lazylib-1.6 a missing symbol: false, and the reason names it (%s)", hy.why);
 
     int w = 0;
