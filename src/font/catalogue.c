@@ -413,20 +413,19 @@ uint32_t tb_face_glyph(tb_face *f, uint32_t cp) {
     return g;
 }
 
-/* Big-endian fields of a table (0 past its end). */
+/* The same fields of a table blob, 16 bits signed (SIGN) or not, and 32
+** bits signed. */
 static int be16(const hb_blob_t *t, unsigned off, bool sign) {
     unsigned n = 0;
     const unsigned char *p = (const unsigned char *)hb_blob_get_data((hb_blob_t *)t, &n);
-    if (!p || off + 2 > n) return 0;
-    unsigned v = (unsigned)p[off] << 8 | p[off + 1];
+    unsigned v = get16(p, n, off);
     return sign && v >= 0x8000 ? (int)v - 0x10000 : (int)v;
 }
 
 static long be32s(const hb_blob_t *t, unsigned off) {
     unsigned n = 0;
     const unsigned char *p = (const unsigned char *)hb_blob_get_data((hb_blob_t *)t, &n);
-    if (!p || off + 4 > n) return 0;
-    uint32_t v = (uint32_t)p[off] << 24 | (uint32_t)p[off + 1] << 16 | (uint32_t)p[off + 2] << 8 | p[off + 3];
+    uint32_t v = get32(p, n, off);
     return v >= 0x80000000u ? (long)v - 0x100000000L : (long)v;
 }
 

@@ -881,9 +881,11 @@ static HPDF_Dict embed_pixels(tb_images *s, const char *path, const unsigned cha
              HPDF_Dict_AddNumber(parms, "BitsPerComponent", 8) == HPDF_OK &&
              HPDF_Dict_AddNumber(parms, "Columns", w) == HPDF_OK;
     }
-    ok = ok && tb_pdfstream_put_deflated(d, fz ? fz : z, fz ? fzn : zn);
-    free(z);
-    free(fz);
+    /* the smaller goes to the stream (which takes it), the other away */
+    unsigned char *keep = fz ? fz : z;
+    free(fz ? z : NULL);
+    if (ok) ok = tb_pdfstream_take_deflated(d, keep, fz ? fzn : zn);
+    else free(keep);
     if (!ok && HPDF_GetError(s->pdf) == HPDF_OK) tb_error(s->ctx, path, 0, 0, "out of memory embedding image");
     return ok ? d : NULL;
 }

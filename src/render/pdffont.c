@@ -874,10 +874,10 @@ done:
 }
 
 /* Add N glyph ids (STRIDE bytes apart) of FACE to its job in *LIST, made
-** at LEVEL on first use; nothing when the face cannot be subset here (then
-** finish subsets it itself). */
-static void declare_in(subset_job **list, int level, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
-                       size_t stride) {
+** at LEVEL (EARLY: for tb_early_fonts) on first use; nothing when the face
+** cannot be subset here (then finish subsets it itself). */
+static void declare_in(subset_job **list, int level, bool early, tb_face *face, bool vertical, const uint32_t *gids,
+                       size_t n, size_t stride) {
     subset_job *j = *list, **tail = list;
     for (; j; tail = &j->next, j = j->next)
         if (j->face == face) break;
@@ -894,6 +894,7 @@ static void declare_in(subset_job **list, int level, tb_face *face, bool vertica
             j->retain = !cid_keyed(ft); /* as subset_for decides for the font */
         }
         j->level = level;
+        j->early = early;
         j->gids = hb_set_create();
         hb_set_add(j->gids, 0);
         *tail = j;
@@ -929,7 +930,7 @@ static bool queue_jobs(subset_job **list, tb_workq *q) {
 void tb_pdffonts_declare(tb_pdffonts *s, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
                          size_t stride) {
     if (s->q || s->finished || !face) return;
-    declare_in(&s->jobs, s->level, face, vertical, gids, n, stride);
+    declare_in(&s->jobs, s->level, false, face, vertical, gids, n, stride);
 }
 
 /* An early job that does for J: the same face, vertical tables and level,
@@ -978,8 +979,7 @@ tb_early_fonts *tb_early_fonts_new(tb_ctx *ctx, tb_variant variant) {
 void tb_early_fonts_add(tb_early_fonts *e, tb_face *face, bool vertical, const uint32_t *gids, size_t n,
                         size_t stride) {
     if (!e || e->q || !face) return;
-    declare_in(&e->jobs, e->level, face, vertical, gids, n, stride);
-    for (subset_job *j = e->jobs; j; j = j->next) j->early = true;
+    declare_in(&e->jobs, e->level, true, face, vertical, gids, n, stride);
 }
 
 void tb_early_fonts_start(tb_early_fonts *e) {

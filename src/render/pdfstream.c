@@ -113,10 +113,6 @@ static unsigned char *copy(const void *p, size_t n) {
     return c;
 }
 
-bool tb_pdfstream_put_deflated(HPDF_Dict d, const void *z, size_t n) {
-    return put_raw(d, copy(z, n), n, write_flate_filter);
-}
-
 bool tb_pdfstream_take_deflated(HPDF_Dict d, unsigned char *z, size_t n) { return put_raw(d, z, n, write_flate_filter); }
 
 bool tb_pdfstream_deflate(HPDF_Dict d, const void *data, size_t n, int level) {

@@ -37,9 +37,8 @@ unsigned char *tb_deflate(const void *data, size_t n, int level, size_t *out_n);
 /* The CRC-32 (as zlib's crc32) of N bytes at DATA. */
 uint32_t tb_crc32(const void *data, size_t n);
 
-/* Write Z (N bytes, already deflated) into D with /Filter /FlateDecode. */
-bool tb_pdfstream_put_deflated(HPDF_Dict d, const void *z, size_t n);
-/* The same, taking Z (malloc'd; D frees it, and so does a failure). */
+/* Give D the data Z (N bytes, already deflated, malloc'd: D frees it, and
+** so does a failure), with /Filter /FlateDecode. */
 bool tb_pdfstream_take_deflated(HPDF_Dict d, unsigned char *z, size_t n);
 
 /* Write DATA into D as it is, with no filter (an XMP packet). */
